@@ -1,0 +1,882 @@
+"""The simulation config: pydantic models, validation, JSON Schema and digest.
+
+One JSON document (``/work/shared/CONFIG.md``, version 1) travels between the terminal, the
+service and the engine; these models are its single source of truth. Every field has the
+default of CONFIG.md's example, so ``parse_config({})`` is the example game and a partial document
+is hydrated field by field.
+
+Validation is strict on purpose: a config decides money-like results, so ``"6"`` is not a deck
+count, ``true`` is not ``1`` and a misspelt field is an error rather than a silently ignored key.
+Every invalid document raises :class:`ConfigError`, which lists *all* problems at once as
+``{"path": "rules.decks", "message": "..."}`` with messages written for a blackjack player.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+import annotated_types
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+__all__ = [
+    "CARD_KEYS",
+    "DEALER_UP_CARDS",
+    "HARD_HANDS",
+    "HARD_ROWS",
+    "NAMED_DEVIATION_SETS",
+    "NAMED_SYSTEMS",
+    "PAIR_HANDS",
+    "PAIR_ROWS",
+    "SCHEMA_VERSION",
+    "SOFT_HANDS",
+    "SOFT_ROWS",
+    "Bankroll",
+    "Betting",
+    "Chart",
+    "Config",
+    "ConfigError",
+    "Counting",
+    "CustomTags",
+    "Deviation",
+    "RampStep",
+    "Rules",
+    "Simulation",
+    "Strategy",
+    "TrueCountMethod",
+    "canonical_json",
+    "config_digest",
+    "config_json_schema",
+    "default_config",
+    "parse_config",
+]
+
+SCHEMA_VERSION = 1
+
+# Dealer up cards, in chart column order.
+DEALER_UP_CARDS: tuple[str, ...] = ("2", "3", "4", "5", "6", "7", "8", "9", "10", "A")
+# The ten card ranks a count tags (ten-value cards share one tag).
+CARD_KEYS: tuple[str, ...] = DEALER_UP_CARDS
+
+# Chart rows (docs/charts.md).
+HARD_ROWS: tuple[str, ...] = tuple(str(n) for n in range(4, 22))
+SOFT_ROWS: tuple[str, ...] = tuple(str(n) for n in range(12, 22))
+PAIR_ROWS: tuple[str, ...] = DEALER_UP_CARDS
+CHART_TOKENS: tuple[str, ...] = ("H", "S", "D", "Ds", "P", "Rh", "Rs", "Rp")
+PAIRS_ONLY_TOKENS: frozenset[str] = frozenset({"P", "Rp"})
+
+# Deviation hands: hard totals, soft hands ("AA" is soft 12, A,A played unsplit), pairs.
+HARD_HANDS: tuple[str, ...] = HARD_ROWS
+SOFT_HANDS: tuple[str, ...] = (*(f"A{n}" for n in range(2, 10)), "AA")
+PAIR_HANDS: tuple[str, ...] = tuple(f"{c},{c}" for c in DEALER_UP_CARDS)
+_ALL_HANDS: frozenset[str] = frozenset(HARD_HANDS + SOFT_HANDS + PAIR_HANDS)
+
+NAMED_SYSTEMS: tuple[str, ...] = (
+    "hi_lo",
+    "ko",
+    "hi_opt_1",
+    "hi_opt_2",
+    "omega_2",
+    "zen",
+    "wong_halves",
+    "red_7",
+)
+NAMED_DEVIATION_SETS: tuple[str, ...] = ("illustrious_18", "fab_4")
+
+EXAMPLE_NAME = "Vegas Strip 6D S17 DAS LS — Hi-Lo 1-12"
+
+# Tags of the tagged unions below; they appear in pydantic's error locations and are removed
+# from the paths reported to the user.
+_TAG_NAMED = "<named>"
+_TAG_OBJECT = "<object>"
+_UNION_TAGS = frozenset({_TAG_NAMED, _TAG_OBJECT})
+
+_JOST_ERROR = "jost"
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers for validators
+# --------------------------------------------------------------------------------------------
+
+
+def _error(message: str) -> PydanticCustomError:
+    """A validation error whose message is shown to the user verbatim."""
+    return PydanticCustomError(_JOST_ERROR, "{msg}", {"msg": message})
+
+
+def _fail(problems: list[tuple[tuple[str | int, ...], str]], value: Any) -> None:
+    """Raise several errors at once, each at a location relative to the field being validated."""
+    raise ValidationError.from_exception_data(
+        "Config",
+        [InitErrorDetails(type=_error(msg), loc=loc, input=value) for loc, msg in problems],
+    )
+
+
+def _redetail(err: Any) -> InitErrorDetails:
+    """Turn one entry of ``ValidationError.errors()`` back into raisable error details."""
+    kind = err["type"]
+    detail: dict[str, Any] = {"loc": err["loc"], "input": err.get("input")}
+    if kind != _JOST_ERROR:
+        try:
+            ValidationError.from_exception_data(
+                "probe", [{"type": kind, "loc": (), "input": None, "ctx": err.get("ctx") or {}}]
+            )
+        except Exception:
+            kind = PydanticCustomError(kind, "{msg}", {"msg": err["msg"]})
+        else:
+            if err.get("ctx"):
+                detail["ctx"] = err["ctx"]
+    else:
+        kind = _error(err["msg"])
+    detail["type"] = kind
+    return InitErrorDetails(**detail)  # type: ignore[typeddict-item]
+
+
+def _show(value: object) -> str:
+    """A short, JSON-flavoured rendering of a user's value for an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**30 else "a number too large to use"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return json.dumps(text, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class _Model(BaseModel):
+    """Base of every config model: unknown keys are errors, values are immutable and exact."""
+
+    model_config = _STRICT
+
+
+class Rules(_Model):
+    """The table rules; the engine plays exactly these, so every rule is spelled out."""
+
+    decks: int = Field(6, ge=1, le=8, description="Decks in the shoe.")
+    infinite_deck: bool = Field(
+        False, description="Analysis only: draw from an infinite deck (no card removal)."
+    )
+    dealer_hits_soft_17: bool = Field(False, description="H17 when true, S17 when false.")
+    blackjack_payout: float = Field(
+        1.5, gt=0, le=10, description="Payout of a natural: 1.5 is 3:2, 1.2 is 6:5."
+    )
+    double_on: Literal["any_two", "9_10_11", "10_11"] = Field(
+        "any_two", description="Two-card totals that may be doubled (the last two: hard only)."
+    )
+    double_after_split: bool = Field(True, description="Doubling allowed after a split (DAS).")
+    max_split_hands: int = Field(
+        4, ge=1, le=8, description="Most hands a player may split to; 1 means no splitting."
+    )
+    resplit_aces: bool = Field(False, description="Aces may be split again (RSA).")
+    hit_split_aces: bool = Field(False, description="Split aces may draw more than one card.")
+    surrender: Literal["none", "late", "early"] = Field(
+        "late", description="Surrender: none, late (after the peek) or early (before it)."
+    )
+    dealer_peeks: bool = Field(
+        True, description="The dealer checks for blackjack; false is European no-hole-card."
+    )
+    dealer_blackjack_takes: Literal["all_bets", "original_bets"] = Field(
+        "all_bets",
+        description="Without a peek, what a dealer blackjack takes: all bets or only the original.",
+    )
+    insurance_offered: bool = Field(True, description="Insurance is offered against an ace.")
+    penetration: float = Field(
+        0.75, ge=0.1, le=0.95, description="Share of the shoe dealt before a cut-card shuffle."
+    )
+    shuffle: Literal["cut_card", "continuous"] = Field(
+        "cut_card", description="cut_card reshuffles at penetration; continuous is a CSM."
+    )
+
+    @field_validator("blackjack_payout")
+    @classmethod
+    def _payout_is_a_ratio(cls, value: float) -> float:
+        """Payouts are quoted as ratios (3:2, 6:5); an arbitrary float is almost surely a typo."""
+        ratio = Fraction(value).limit_denominator(1000)
+        if abs(float(ratio) - value) > 1e-9:
+            raise _error(
+                "blackjack_payout must be a ratio such as 1.5 (3:2) or 1.2 (6:5), "
+                f"got {_show(value)}"
+            )
+        return value
+
+
+# --------------------------------------------------------------------------------------------
+# Strategy: charts and deviations
+# --------------------------------------------------------------------------------------------
+
+
+def _row_validator(pairs: bool) -> Callable[[Any], tuple[str, ...]]:
+    """Build the validator of one chart row; ``P`` and ``Rp`` are legal only in pairs rows."""
+
+    def validate(value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            tokens = value.split()
+        elif isinstance(value, list | tuple):
+            bad = [i + 1 for i, token in enumerate(value) if not isinstance(token, str)]
+            if bad:
+                first = value[bad[0] - 1]
+                raise _error(
+                    f'every token must be text such as "H"; entry {bad[0]} is {_show(first)}'
+                )
+            tokens = list(value)
+        else:
+            raise _error(
+                'expected a row: ten space-separated tokens such as "H H S S S H H H H H" '
+                f"(or a list of ten tokens), got {_show(value)}"
+            )
+        if len(tokens) != 10:
+            raise _error(f"expected 10 tokens (dealer 2..10, A), got {len(tokens)}")
+        problems = []
+        for up, token in zip(DEALER_UP_CARDS, tokens, strict=True):
+            if token not in CHART_TOKENS:
+                problems.append(
+                    f"unknown token {_show(token)} under dealer {up} "
+                    f"(tokens are {' '.join(CHART_TOKENS)})"
+                )
+            elif token in PAIRS_ONLY_TOKENS and not pairs:
+                problems.append(f'"{token}" under dealer {up} is only allowed in pairs rows')
+        if problems:
+            raise _error("; ".join(problems))
+        return tuple(tokens)
+
+    return validate
+
+
+def _row_schema(pairs: bool) -> dict[str, Any]:
+    tokens = list(CHART_TOKENS) if pairs else [t for t in CHART_TOKENS if t not in {"P", "Rp"}]
+    alternatives = "|".join(tokens)
+    return {
+        "description": "Ten actions, one per dealer up card 2..10, A.",
+        "oneOf": [
+            {"type": "string", "pattern": rf"^\s*({alternatives})(\s+({alternatives})){{9}}\s*$"},
+            {"type": "array", "items": {"enum": tokens}, "minItems": 10, "maxItems": 10},
+        ],
+    }
+
+
+def _rows_model(title: str, keys: tuple[str, ...], pairs: bool) -> type[BaseModel]:
+    """A model with one required field per row key, used to validate a chart section."""
+    row = Annotated[
+        tuple[str, ...],
+        PlainValidator(_row_validator(pairs)),
+        WithJsonSchema(_row_schema(pairs)),
+    ]
+    fields: dict[str, Any] = {f"row_{key}": (row, Field(alias=key)) for key in keys}
+    return create_model(title, __config__=_STRICT, **fields)
+
+
+def _section(title: str, keys: tuple[str, ...], pairs: bool, what: str) -> Any:
+    """The annotated type of a chart section: a ``{row: tokens}`` dict checked row by row."""
+    model = _rows_model(title, keys, pairs)
+
+    def validate(value: Any) -> dict[str, tuple[str, ...]]:
+        rows = model.model_validate(value)
+        return {key: getattr(rows, f"row_{key}") for key in keys}
+
+    schema = model.model_json_schema()
+    schema["description"] = what
+    return Annotated[
+        dict[str, tuple[str, ...]],
+        PlainValidator(validate),
+        PlainSerializer(lambda rows: {k: " ".join(v) for k, v in rows.items()}, when_used="json"),
+        WithJsonSchema(schema),
+    ]
+
+
+class Chart(_Model):
+    """A basic-strategy chart (docs/charts.md); rows are normalised to tuples of ten tokens.
+
+    In JSON output every row is written back as the space-separated string of the chart format.
+    """
+
+    name: str = Field("custom", description="Human-readable name of the chart.")
+    source: str | None = Field(None, description="Where the chart comes from.")
+    hard: _section("HardRows", HARD_ROWS, False, "Hard totals 4..21.")  # type: ignore[valid-type]
+    soft: _section("SoftRows", SOFT_ROWS, False, "Soft totals 12..21 (soft 12 is A,A unsplit).")  # type: ignore[valid-type]
+    pairs: _section("PairRows", PAIR_ROWS, True, "Pairs 2..10 and A.")  # type: ignore[valid-type]
+
+    def __hash__(self) -> int:
+        # Frozen models hash their fields, but dicts are unhashable; hash the rows instead so
+        # a Config holding a chart can still key a cache.
+        rows = (tuple(self.hard.items()), tuple(self.soft.items()), tuple(self.pairs.items()))
+        return hash((self.name, self.source, rows))
+
+
+def _check_hand(value: Any) -> Any:
+    if isinstance(value, str) and value in _ALL_HANDS:
+        return value
+    raise _error(
+        f'unknown hand {_show(value)}; use a hard total "4".."21", a soft hand '
+        '"A2".."A9" or "AA", or a pair "2,2".."10,10" or "A,A"'
+    )
+
+
+_Hand = Annotated[
+    Literal[HARD_HANDS + SOFT_HANDS + PAIR_HANDS],  # type: ignore[valid-type]
+    PlainValidator(_check_hand),
+    WithJsonSchema({"enum": list(HARD_HANDS + SOFT_HANDS + PAIR_HANDS), "type": "string"}),
+]
+
+
+class Deviation(_Model):
+    """One index play: play ``action`` when the true count is at/above (or below) a threshold."""
+
+    hand: _Hand = Field(
+        description='Hard total "16", soft hand "A7" ("AA" is soft 12) or pair "8,8".'
+    )
+    dealer_up: Literal["2", "3", "4", "5", "6", "7", "8", "9", "10", "A"] = Field(
+        description="The dealer's up card."
+    )
+    action: Literal["hit", "stand", "double", "split", "surrender"]
+    at_or_above: float | None = Field(None, description="Deviate when true count >= this.")
+    below: float | None = Field(None, description="Deviate when true count < this.")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_threshold(cls, data: Any, handler: Callable[[Any], Deviation]) -> Deviation:
+        """Exactly one threshold, and splits only for pairs; reported with the field errors."""
+        extra: list[tuple[tuple[str | int, ...], str]] = []
+        if isinstance(data, dict):
+            given = [k for k in ("at_or_above", "below") if data.get(k) is not None]
+            if len(given) != 1:
+                extra.append(
+                    ((), "give exactly one of 'at_or_above' or 'below' (the index threshold)")
+                )
+            hand = data.get("hand")
+            if (
+                data.get("action") == "split"
+                and isinstance(hand, str)
+                and hand in _ALL_HANDS
+                and hand not in PAIR_HANDS
+            ):
+                extra.append(
+                    (("action",), f'"split" needs a pair hand such as "8,8", not {_show(hand)}')
+                )
+        try:
+            result = handler(data)
+        except ValidationError as exc:
+            details = [_redetail(e) for e in exc.errors(include_url=False)]
+            details += [InitErrorDetails(type=_error(m), loc=loc, input=data) for loc, m in extra]
+            raise ValidationError.from_exception_data("Deviation", details) from None
+        if extra:
+            _fail(extra, data)
+        return result
+
+
+def _union_tag(model: type[BaseModel]) -> Callable[[Any], str | None]:
+    def pick(value: Any) -> str | None:
+        if isinstance(value, str):
+            return _TAG_NAMED
+        if isinstance(value, dict | model):
+            return _TAG_OBJECT
+        return None
+
+    return pick
+
+
+_DeviationItem = Annotated[
+    Annotated[Literal["illustrious_18", "fab_4"], Tag(_TAG_NAMED)]
+    | Annotated[Deviation, Tag(_TAG_OBJECT)],
+    Discriminator(
+        _union_tag(Deviation),
+        custom_error_type=_JOST_ERROR,
+        custom_error_message='expected a named set ("illustrious_18", "fab_4") or an index play '
+        'object such as {"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": 0}',
+    ),
+]
+
+_Basic = Annotated[
+    Annotated[Literal["auto"], Tag(_TAG_NAMED)] | Annotated[Chart, Tag(_TAG_OBJECT)],
+    Discriminator(
+        _union_tag(Chart),
+        custom_error_type=_JOST_ERROR,
+        custom_error_message='expected "auto" or a chart object',
+    ),
+]
+
+
+class Strategy(_Model):
+    """How the hands are played: basic strategy plus optional count-based deviations."""
+
+    basic: _Basic = Field(
+        "auto", description='"auto" (correct basic strategy for the rules) or a chart object.'
+    )
+    deviations: tuple[_DeviationItem, ...] = Field(
+        (), strict=False, description="Index plays or named sets (illustrious_18, fab_4)."
+    )
+    take_insurance_at_true_count: float | None = Field(
+        None, description="Take insurance at or above this true count; null never takes it."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Counting
+# --------------------------------------------------------------------------------------------
+
+
+class TrueCountMethod(_Model):
+    """How the running count becomes a true count (players estimate; the engine copies them)."""
+
+    rounding: Literal["floor", "truncate", "nearest"] = "floor"
+    deck_estimation: Literal["exact", "half_deck", "full_deck"] = "half_deck"
+
+
+_Tag = Annotated[float, Field(ge=-4, le=4, multiple_of=0.5)]
+_TagValues: type[BaseModel] = create_model(
+    "CardTags",
+    __config__=_STRICT,
+    **{f"card_{key}": (_Tag, Field(alias=key)) for key in CARD_KEYS},  # type: ignore[call-overload]
+)
+
+
+def _validate_tags(value: Any) -> dict[str, float]:
+    tags = _TagValues.model_validate(value)
+    return {key: getattr(tags, f"card_{key}") for key in CARD_KEYS}
+
+
+class CustomTags(_Model):
+    """A home-made count: one tag per rank (2..9, 10 for all ten-value cards, A)."""
+
+    tags: Annotated[
+        dict[str, float],
+        PlainValidator(_validate_tags),
+        WithJsonSchema(_TagValues.model_json_schema()),
+    ] = Field(description="Tag of each rank, a multiple of 0.5 within -4..4.")
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.tags.items()))
+
+
+_System = Annotated[
+    Annotated[Literal[NAMED_SYSTEMS], Tag(_TAG_NAMED)]  # type: ignore[valid-type]
+    | Annotated[CustomTags, Tag(_TAG_OBJECT)],
+    Discriminator(
+        _union_tag(CustomTags),
+        custom_error_type=_JOST_ERROR,
+        custom_error_message='expected a named system such as "hi_lo" or {"tags": {...}}',
+    ),
+]
+
+
+class Counting(_Model):
+    """The card-counting system and how it converts to a true count."""
+
+    system: _System = Field("hi_lo", description="A named system or custom tags.")
+    true_count: TrueCountMethod = TrueCountMethod()
+
+
+# --------------------------------------------------------------------------------------------
+# Betting, bankroll, simulation
+# --------------------------------------------------------------------------------------------
+
+
+class RampStep(_Model):
+    """From this true count up (to the next step), bet this many units."""
+
+    true_count: float = Field(description="Running count for unbalanced systems (KO, Red 7).")
+    units: float = Field(gt=0, description="Bet in betting units.")
+
+
+class Betting(_Model):
+    """The bet spread: a ramp over the true count, table limits, wonging and spots."""
+
+    unit: float = Field(1, gt=0, description="Size of one betting unit.")
+    table_min: float = Field(1, gt=0)
+    table_max: float = Field(500, gt=0)
+    ramp: tuple[RampStep, ...] = Field(
+        (RampStep(true_count=0, units=1),),
+        min_length=1,
+        strict=False,
+        description="Steps in strictly increasing true_count; below the first, its units.",
+    )
+    wong_out_below: float | None = Field(None, description="Leave the table below this count.")
+    wong_in_at: float | None = Field(None, description="Enter the table at this count.")
+    spots: int = Field(1, ge=1, le=3, description="Hands played each round.")
+
+    @field_validator("table_max")
+    @classmethod
+    def _max_not_below_min(cls, value: float, info: ValidationInfo) -> float:
+        low = info.data.get("table_min")
+        if low is not None and value < low:
+            raise _error(f"table_max ({value:g}) must be at least table_min ({low:g})")
+        return value
+
+    @field_validator("ramp")
+    @classmethod
+    def _ramp_increasing(cls, steps: tuple[RampStep, ...]) -> tuple[RampStep, ...]:
+        """A ramp is a step function of the count; out-of-order steps would be ambiguous."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for i in range(1, len(steps)):
+            before, now = steps[i - 1].true_count, steps[i].true_count
+            if now <= before:
+                problems.append(
+                    (
+                        (i, "true_count"),
+                        f"ramp step {i} has true_count {now:g}, which must be greater than "
+                        f"step {i - 1}'s {before:g} (steps go in increasing count)",
+                    )
+                )
+        if problems:
+            _fail(problems, steps)
+        return steps
+
+    @field_validator("wong_in_at")
+    @classmethod
+    def _wong_order(cls, value: float | None, info: ValidationInfo) -> float | None:
+        out = info.data.get("wong_out_below")
+        if value is not None and out is not None and out > value:
+            raise _error(
+                f"wong_in_at ({value:g}) must be at least wong_out_below ({out:g}), "
+                "or the player would leave as soon as they sit down"
+            )
+        return value
+
+
+class Bankroll(_Model):
+    """The bankroll for risk of ruin; null means no ruin is modelled."""
+
+    units: float | None = Field(None, gt=0, description="Bankroll in betting units, or null.")
+
+
+class Simulation(_Model):
+    """How long to run and from which seed; the same config and seed give the same result."""
+
+    rounds: int = Field(1_000_000, ge=1, le=10**12)
+    seed: int = Field(20261124, ge=0, le=2**63 - 1)
+    players_at_table: int = Field(1, ge=1, le=7)
+
+
+# --------------------------------------------------------------------------------------------
+# The document
+# --------------------------------------------------------------------------------------------
+
+
+def _check_version(value: Any) -> int:
+    if type(value) is int and value == SCHEMA_VERSION:
+        return value
+    raise _error(
+        f"unsupported schema_version {_show(value)}; this engine reads schema_version "
+        f"{SCHEMA_VERSION}"
+    )
+
+
+class Config(_Model):
+    """The fully-hydrated simulation config (CONFIG.md, schema_version 1)."""
+
+    schema_version: Annotated[
+        Literal[1],
+        PlainValidator(_check_version),
+        WithJsonSchema({"const": SCHEMA_VERSION, "type": "integer"}),
+    ] = Field(SCHEMA_VERSION, description="Version of this JSON contract; only 1 exists.")
+    name: str = Field(EXAMPLE_NAME, description="A label for people; not used by the engine.")
+    rules: Rules = Rules()
+    strategy: Strategy = Strategy()
+    counting: Counting = Counting()
+    betting: Betting = Betting()
+    bankroll: Bankroll = Bankroll()
+    simulation: Simulation = Simulation()
+
+    def with_overrides(self, rounds: int | None = None, seed: int | None = None) -> Config:
+        """This config with another length or seed (validated; raises ConfigError)."""
+        updates = {k: v for k, v in (("rounds", rounds), ("seed", seed)) if v is not None}
+        if not updates:
+            return self
+        try:
+            simulation = Simulation.model_validate({**self.simulation.model_dump(), **updates})
+        except ValidationError as exc:
+            raise ConfigError(_problems(exc, prefix=("simulation",))) from None
+        return self.model_copy(update={"simulation": simulation})
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+
+
+class ConfigError(ValueError):
+    """An invalid config; ``problems`` lists every problem as ``{"path", "message"}``."""
+
+    def __init__(self, problems: list[dict[str, str]] | str) -> None:
+        if isinstance(problems, str):
+            problems = [{"path": "", "message": problems}]
+        self.problems: list[dict[str, str]] = [dict(p) for p in problems] or [
+            {"path": "", "message": "invalid config"}
+        ]
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        count = len(self.problems)
+        lines = [f"invalid config ({count} problem{'s' if count != 1 else ''}):"]
+        for problem in self.problems:
+            where = problem["path"] or "(document)"
+            lines.append(f"  {where}: {problem['message']}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self._text()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep the problems when the error is pickled (task queues do that).
+        return (type(self), (self.problems,))
+
+
+# Which model (or row/tag vocabulary) sits at a path; "*" stands for a list index.
+_PATHS: dict[str, type[BaseModel] | tuple[str, ...]] = {
+    "": Config,
+    "rules": Rules,
+    "strategy": Strategy,
+    "strategy.basic": Chart,
+    "strategy.basic.hard": HARD_ROWS,
+    "strategy.basic.soft": SOFT_ROWS,
+    "strategy.basic.pairs": PAIR_ROWS,
+    "strategy.deviations.*": Deviation,
+    "counting": Counting,
+    "counting.system": CustomTags,
+    "counting.system.tags": CARD_KEYS,
+    "counting.true_count": TrueCountMethod,
+    "betting": Betting,
+    "betting.ramp.*": RampStep,
+    "bankroll": Bankroll,
+    "simulation": Simulation,
+}
+
+_ROW_WORDS = {
+    "strategy.basic.hard": "the rows of hard totals 4..21",
+    "strategy.basic.soft": "the rows of soft totals 12..21",
+    "strategy.basic.pairs": "the rows of pairs 2..10 and A",
+    "counting.system.tags": "the tags of cards 2..9, 10 and A",
+}
+
+
+def _pattern(loc: tuple[Any, ...]) -> str:
+    return ".".join("*" if isinstance(p, int) and not isinstance(p, bool) else str(p) for p in loc)
+
+
+def _num(value: object) -> str:
+    """A bound as people write it: 1, 0.95, 1000000000000."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _bounds(model: type[BaseModel] | None, field: object) -> tuple[str | None, str | None]:
+    """The lower and upper bounds of a numeric field, in words ("at least 1", "at most 8")."""
+    info = model.model_fields.get(field) if model and isinstance(field, str) else None
+    low = high = None
+    for meta in info.metadata if info else ():
+        if isinstance(meta, annotated_types.Ge):
+            low = f"at least {_num(meta.ge)}"
+        elif isinstance(meta, annotated_types.Gt):
+            low = f"greater than {_num(meta.gt)}"
+        elif isinstance(meta, annotated_types.Le):
+            high = f"at most {_num(meta.le)}"
+        elif isinstance(meta, annotated_types.Lt):
+            high = f"less than {_num(meta.lt)}"
+    return low, high
+
+
+def _message(err: Any, loc: tuple[Any, ...]) -> str:
+    """Rewrite one pydantic error in words a blackjack player understands."""
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    got = _show(value)
+    last = loc[-1] if loc else None
+    name = str(last) if last is not None else "the config"
+    parent_key = _pattern(loc[:-1])
+    parent = _PATHS.get(parent_key)
+    if parent_key == "counting.system.tags":
+        name = f"the tag of {last}"
+    elif isinstance(parent, tuple):
+        name = f"row {last}"
+
+    if kind == _JOST_ERROR:
+        return str(err["msg"])
+    if kind == "extra_forbidden":
+        if isinstance(parent, tuple):
+            return f"unknown key '{last}'; expected {_ROW_WORDS[parent_key]}"
+        message = f"unknown field '{last}'" if isinstance(last, str) else f"unknown field {last!r}"
+        if isinstance(parent, type) and isinstance(last, str):
+            close = difflib.get_close_matches(last, list(parent.model_fields), n=1, cutoff=0.6)
+            if close:
+                message += f" (did you mean '{close[0]}'?)"
+        return message
+    if kind == "missing":
+        if isinstance(parent, tuple):
+            return f"{name} is missing; {_ROW_WORDS[parent_key]} are all required"
+        return f"required field {name!r} is missing"
+    if kind == "literal_error":
+        return f"expected {ctx.get('expected', 'one of the allowed values')}, got {got}"
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return f"expected a whole number, got {got}"
+    if kind in {"float_type", "float_parsing"}:
+        return f"expected a number, got {got}"
+    if kind == "finite_number":
+        return f"expected a finite number, got {got}"
+    if kind in {"bool_type", "bool_parsing"}:
+        return f"expected true or false, got {got}"
+    if kind in {"string_type", "string_sub_type"}:
+        return f"expected text, got {got}"
+    if kind in {"dict_type", "model_type", "model_attributes_type", "mapping_type"}:
+        return f"expected an object {{...}}, got {got}"
+    if kind in {"list_type", "tuple_type", "iterable_type"}:
+        return f"expected a list [...], got {got}"
+    if kind == "too_short":
+        if ctx.get("min_length") == 1:
+            return f"{name} needs at least one entry"
+        return f"{name} needs at least {ctx.get('min_length')} entries"
+    if kind == "too_long":
+        return f"{name} has too many entries (at most {ctx.get('max_length')})"
+    if kind == "multiple_of":
+        return f"{name} must be a multiple of {ctx.get('multiple_of')}, got {got}"
+    if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+        low, high = _bounds(parent if isinstance(parent, type) else None, last)
+        if low and high and low.startswith("at least") and high.startswith("at most"):
+            return f"{name} must be between {low[9:]} and {high[8:]}, got {got}"
+        if low and high:
+            return f"{name} must be {low} and {high}, got {got}"
+        bound_words = {
+            "greater_than": low or f"greater than {_num(ctx.get('gt'))}",
+            "greater_than_equal": low or f"at least {_num(ctx.get('ge'))}",
+            "less_than": high or f"less than {_num(ctx.get('lt'))}",
+            "less_than_equal": high or f"at most {_num(ctx.get('le'))}",
+        }
+        return f"{name} must be {bound_words[kind]}, got {got}"
+    if kind in {"union_tag_not_found", "union_tag_invalid"}:
+        return f"unexpected value {got}"
+    return str(err.get("msg", "invalid value"))
+
+
+def _problems(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[dict[str, str]]:
+    """Every error of a pydantic ValidationError as ``{"path", "message"}``, in order."""
+    problems: list[dict[str, str]] = []
+    for err in exc.errors(include_url=False):
+        value = err.get("input")
+        if (
+            err["type"] == "too_short"
+            and isinstance(value, list | tuple)
+            and len(value) >= (err.get("ctx") or {}).get("min_length", 0)
+        ):
+            continue  # pydantic's echo of item errors ("too short after validation")
+        loc = prefix + tuple(p for p in err["loc"] if p not in _UNION_TAGS)
+        problems.append({"path": ".".join(str(p) for p in loc), "message": _message(err, loc)})
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------------------------
+
+
+def _parse(data: object) -> Config:
+    if isinstance(data, bytes | bytearray | memoryview):
+        try:
+            data = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ConfigError([{"path": "", "message": f"not UTF-8 text: {exc.reason}"}]) from None
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            message = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            raise ConfigError([{"path": "", "message": message}]) from None
+        except (ValueError, RecursionError) as exc:
+            raise ConfigError([{"path": "", "message": f"not usable JSON: {exc}"}]) from None
+    if isinstance(data, Mapping) and not isinstance(data, dict):
+        data = dict(data)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [{"path": "", "message": f"a config must be a JSON object {{...}}, got {_show(data)}"}]
+        )
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc)) from None
+
+
+def parse_config(data: object) -> Config:
+    """Validate a config given as a dict, a JSON string/bytes, or a Config (returned as is).
+
+    Raises ConfigError, listing every problem, and never any other exception.
+    """
+    if isinstance(data, Config):
+        return data
+    try:
+        return _parse(data)
+    except ConfigError:
+        raise
+    except Exception as exc:  # a last guard: bad input must never escape as another type
+        message = f"the config could not be read ({type(exc).__name__})"
+        raise ConfigError([{"path": "", "message": message}]) from exc
+
+
+def default_config() -> Config:
+    """The CONFIG.md example game: every field at its default."""
+    return parse_config({})
+
+
+def config_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the config, generated from the models."""
+    schema = Config.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:jost:schema:config:v1",
+        **schema,
+        "title": "JOST simulation config",
+        "description": (
+            "The fully-hydrated blackjack simulation config (schema_version 1): table rules, "
+            "playing strategy, counting system, bet ramp, bankroll and simulation length. "
+            "Every field is optional and defaults to the standard 6-deck S17 DAS LS game."
+        ),
+    }
+
+
+def canonical_json(config: Config) -> str:
+    """The full hydrated document as compact JSON with sorted keys (the digest's input)."""
+    return json.dumps(
+        config.model_dump(mode="json"),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+
+
+def config_digest(config: Config) -> str:
+    """SHA-256 (hex) of the canonical JSON, UTF-8 encoded: equal configs, equal digests."""
+    return hashlib.sha256(canonical_json(config).encode("utf-8")).hexdigest()
