@@ -1,0 +1,702 @@
+"""The compiled round loop: arrays in, integer counters out.
+
+Private. Nothing here validates or allocates on the common path; the public API (`jost_engine.
+tables`, `jost_engine.shards`) prepares every array. The layout follows what made a numba loop
+beat a tight C loop on this machine (see ../shared/PERFORMANCE.md): the common path of a round
+lives in the loop body with plain local variables; rare paths (splits, other seats, refilling the
+shoe) are separate functions; the RNG is an inline xoshiro256** in uint64 arithmetic.
+
+Each card in ``shoe`` is one integer: its value (1 = ace … 10) in the low four bits and its
+count tag (times ``TAG_DEN``; a red seven can differ from a black one) above them, so
+``code & 15`` is the value and ``code >> 4`` the tag, and a shuffle moves one array.
+The shoe is shuffled lazily: positions ``[0, ready)`` of ``shoe`` are a uniformly shuffled
+prefix (a Fisher-Yates pass that is extended in blocks of ``BLOCK`` cards as dealing reaches
+it), so a shuffle costs one RNG draw per card actually dealt. Because the RNG is used only by
+that shuffle, and the prefix is always extended to a multiple of ``BLOCK``, the card sequence is
+a function of the seed alone and `jost_engine.reference` reproduces it card for card.
+
+Money is kept in exact integers: bets in betting units, results in units times ``SCALE`` (the
+smallest multiplier that makes half-bets and the blackjack payout whole), so shard results merge
+exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# --- parameter vector layout (int64) -------------------------------------------------------
+P_NCARDS = 0  # cards in the shoe
+P_CUT = 1  # reshuffle before a round once this many cards are dealt
+P_CONTINUOUS = 2  # 1: every round from a full, freshly shuffled shoe
+P_H17 = 3
+P_PEEK = 4  # 1: dealer checks for blackjack; 0: European no hole card
+P_TAKES_ALL = 5  # ENHC dealer blackjack takes doubles and splits too
+P_BJ_WIN = 6  # blackjack win per unit bet, in SCALE units (1.5 * SCALE for 3:2)
+P_SCALE = 7
+P_MAX_HANDS = 8
+P_RSA = 9
+P_HSA = 10
+P_SURRENDER = 11  # 0 none, 1 late, 2 early
+P_INS_OFFERED = 12
+P_INS_ON = 13  # 1: take insurance (and even money) when true count >= P_INS_TC
+P_INS_TC = 14
+P_OTHERS = 15  # other players at the table (seats after ours)
+P_TC_ROUNDING = 16  # 0 floor, 1 truncate, 2 nearest
+P_DECK_EST = 17  # 0 exact, 1 half deck, 2 full deck
+P_BALANCED = 18  # 0: the "true count" is the running count (unbalanced systems)
+P_TAG_DEN = 19  # tags are stored times this (2 for half-point systems)
+P_TC_MAX = 20  # true counts are clipped to [-TC_MAX, TC_MAX] for the tables
+P_BLOCK = 21  # lazy-shuffle block size
+P_TRACE = 22  # 1: record each round's net result in the trace array
+P_IRC = 23  # initial running count after a shuffle (times TAG_DEN)
+P_LOOKAHEAD = 24  # cards made ready before each round, so the deal needs no checks
+N_PARAMS = 25
+
+# --- shoe state vector (int64): shared with the rare-path functions -------------------------
+S_POS = 0  # next card to deal
+S_READY = 1  # end of the shuffled prefix
+S_COUNTED = 2  # cards already added to the running count
+S_RC = 3  # running count (times TAG_DEN)
+S_ROUND_START = 4  # first card of the round in play
+S_SHUFFLES = 5
+N_SHOE_STATE = 6
+
+# --- resolved actions in the decision tables ----------------------------------------------
+A_HIT = 0
+A_STAND = 1
+A_DOUBLE = 2
+A_SURRENDER = 3
+# pair table: 0 play the total, 1 split, 2 surrender
+PAIR_SPLIT = 1
+PAIR_SURRENDER = 2
+# decision contexts
+CTX_FIRST = 0  # the round's first two cards
+CTX_SPLIT = 1  # two cards after a split
+CTX_LATER = 2  # three or more cards
+
+# --- counters (int64) ----------------------------------------------------------------------
+C_ROUNDS = 0
+C_HANDS = 1
+C_INITIAL_BET = 2  # units
+C_WAGERED = 3  # units, doubles and splits included, insurance excluded
+C_NET = 4  # SCALE units
+C_NET2 = 5  # SCALE units squared
+C_BET2 = 6  # units squared
+C_NET_BET = 7  # SCALE units times units
+C_BLACKJACK = 8
+C_WIN = 9
+C_PUSH = 10
+C_LOSS = 11
+C_SURRENDER = 12
+C_BUST = 13
+C_DOUBLE = 14
+C_SPLIT_ROUNDS = 15
+C_INSURANCE = 16
+C_DEALER_BJ = 17
+C_SHUFFLES = 18
+N_COUNTERS = 19
+
+# per-true-count table columns
+T_ROUNDS = 0
+T_NET = 1
+T_NET2 = 2
+T_BET = 3
+N_TC_COLS = 4
+
+# hand flags written by _play_seat
+F_STAND = 0
+F_BUST = 1
+F_SURRENDER = 2
+
+MAX_HANDS = 8
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+_TWO32 = np.uint64(1 << 32)
+
+
+@njit(cache=True)
+def _di(ctx, soft, value, up):
+    """Index into the flattened decision table ``dec[context, soft, value, up]`` (3×2×22×11)."""
+    return ((ctx * 2 + soft) * 22 + value) * 11 + up
+
+
+@njit(cache=True)
+def _pi(ctx, card, up):
+    """Index into the flattened pair table ``pairs[context, card, up]`` (2×11×11)."""
+    return (ctx * 11 + card) * 11 + up
+
+
+@njit(cache=True)
+def _pick(i, n, s0, s1, s2, s3):
+    """A uniform position in ``[i, n)`` for Fisher-Yates step ``i``, and the new RNG state.
+
+    xoshiro256** then Lemire's bounded integer with rejection, so every card is exactly
+    equally likely. Scalars only: the compiler inlines it and nothing is reference-counted.
+    """
+    m = np.uint64(n - i)
+    while True:
+        x = ((s1 * np.uint64(5)) << np.uint64(7) | (s1 * np.uint64(5)) >> np.uint64(57)) * (
+            np.uint64(9)
+        )
+        t = s1 << np.uint64(17)
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
+        prod = (x >> np.uint64(32)) * m
+        low = prod & _MASK32
+        if low >= m or low >= (_TWO32 - m) % m:
+            return i + np.int64(prod >> np.uint64(32)), s0, s1, s2, s3
+
+
+@njit(cache=True)
+def _shuffle_ahead(
+    shoe, n, block, irc, need, pos, ready, counted, rc, start, shuffles, s0, s1, s2, s3
+):
+    """Extend the shuffled prefix so that ``need`` more cards can be dealt.
+
+    The rare path (the main loop shuffles ahead inline before each round); the shoe state
+    travels as plain integers and comes back as a tuple. When the shoe runs out in the middle
+    of a round, the discards of earlier rounds are reshuffled: the round's cards move to the
+    front, the count restarts, and dealing continues from the rest.
+    """
+    if pos + need > n:
+        k = n - start
+        tmp = shoe[start:].copy()
+        rest = shoe[:start].copy()
+        shoe[:k] = tmp
+        shoe[k:] = rest
+        pos = k
+        ready = k
+        counted = k
+        rc = irc
+        start = 0
+        shuffles += 1
+    while ready < pos + need:
+        stop = min(n, ready + block)
+        for i in range(ready, stop):
+            j, s0, s1, s2, s3 = _pick(i, n, s0, s1, s2, s3)
+            c = shoe[j]
+            shoe[j] = shoe[i]
+            shoe[i] = c
+        ready = stop
+    return pos, ready, counted, rc, start, shuffles, s0, s1, s2, s3
+
+
+@njit(cache=True)
+def _store(ss, rng, pos, ready, counted, rc, start, shuffles, s0, s1, s2, s3):
+    """Hand the main loop's local shoe and RNG state to the rare paths."""
+    ss[S_POS] = pos
+    ss[S_READY] = ready
+    ss[S_COUNTED] = counted
+    ss[S_RC] = rc
+    ss[S_ROUND_START] = start
+    ss[S_SHUFFLES] = shuffles
+    rng[0] = s0
+    rng[1] = s1
+    rng[2] = s2
+    rng[3] = s3
+
+
+@njit(cache=True)
+def _load(ss, rng):
+    return (
+        ss[S_POS], ss[S_READY], ss[S_COUNTED], ss[S_RC], ss[S_ROUND_START], ss[S_SHUFFLES],
+        rng[0], rng[1], rng[2], rng[3],
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _draw(shoe, rng, ss, prm):
+    """One card for the rare paths (splits, other seats): shoe state in ``ss``, RNG in ``rng``."""
+    if ss[S_POS] >= ss[S_READY]:
+        state = _shuffle_ahead(
+            shoe, prm[P_NCARDS], prm[P_BLOCK], prm[P_IRC], 1,
+            ss[S_POS], ss[S_READY], ss[S_COUNTED], ss[S_RC], ss[S_ROUND_START], ss[S_SHUFFLES],
+            rng[0], rng[1], rng[2], rng[3],
+        )  # fmt: skip
+        _store(ss, rng, *state)
+    c = shoe[ss[S_POS]] & 15
+    ss[S_POS] += 1
+    return c
+
+
+@njit(cache=True)
+def _play_seat(shoe, rng, ss, prm, dec, pairs, up, c1, c2, out_total, out_mult, out_flag):
+    """Play one seat's hand from its first two cards, splits included.
+
+    Fills, per final hand, its total, its bet multiplier (1, or 2 when doubled) and a flag
+    (stand, bust, surrender). Cards are dealt in casino order: a split hand gets its second card
+    when its turn comes. Every hand after the first starts with the split card ``c1``. Returns
+    the number of hands.
+    """
+    max_hands = prm[P_MAX_HANDS]
+    rsa = prm[P_RSA]
+    hsa = prm[P_HSA]
+    nh = 1
+    i = 0
+    while i < nh:
+        a = c1
+        from_split = nh > 1
+        b = c2 if i == 0 else _draw(shoe, rng, ss, prm)
+        total = a + b
+        ace = a == 1 or b == 1
+        ncards = 2
+        mult = 1
+        flag = F_STAND
+        split_aces = from_split and a == 1
+        while True:
+            if ncards == 2 and a == b and nh < max_hands and (a != 1 or not from_split or rsa):
+                ctx = CTX_SPLIT if from_split else CTX_FIRST
+                pa = pairs[_pi(ctx, a, up)]
+                if pa == PAIR_SPLIT:
+                    nh += 1
+                    b = _draw(shoe, rng, ss, prm)
+                    total = a + b
+                    ace = a == 1 or b == 1
+                    from_split = True
+                    split_aces = a == 1
+                    continue
+                if pa == PAIR_SURRENDER:
+                    flag = F_SURRENDER
+                    break
+            if split_aces and not hsa:
+                break
+            soft = 1 if (ace and total <= 11) else 0
+            value = total + 10 * soft
+            if value >= 21:
+                break
+            ctx = (CTX_SPLIT if from_split else CTX_FIRST) if ncards == 2 else CTX_LATER
+            act = dec[_di(ctx, soft, value, up)]
+            if act == A_STAND:
+                break
+            if act == A_SURRENDER:
+                flag = F_SURRENDER
+                break
+            c = _draw(shoe, rng, ss, prm)
+            total += c
+            ncards += 1
+            if c == 1:
+                ace = True
+            if act == A_DOUBLE:
+                mult = 2
+                break
+            if total > 21:
+                break
+        if total > 21:
+            flag = F_BUST
+        value = total + 10 if (ace and total <= 11) else total
+        out_total[i] = value
+        out_mult[i] = mult
+        out_flag[i] = flag
+        i += 1
+    return nh
+
+
+@njit(cache=True)
+def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters, by_tc, trace):
+    """Play ``n_rounds`` rounds, continuing from the shoe/RNG state, adding to the counters."""
+    n = prm[P_NCARDS]
+    cut = prm[P_CUT]
+    continuous = prm[P_CONTINUOUS]
+    h17 = prm[P_H17]
+    peek = prm[P_PEEK]
+    takes_all = prm[P_TAKES_ALL]
+    bj_win = prm[P_BJ_WIN]
+    scale = prm[P_SCALE]
+    half = scale // 2
+    max_hands = prm[P_MAX_HANDS]
+    surrender = prm[P_SURRENDER]
+    ins_offered = prm[P_INS_OFFERED]
+    ins_on = prm[P_INS_ON]
+    ins_tc = prm[P_INS_TC]
+    others = prm[P_OTHERS]
+    tc_max = prm[P_TC_MAX]
+    irc = prm[P_IRC]
+    tracing = prm[P_TRACE]
+    balanced = prm[P_BALANCED]
+    tag_den = prm[P_TAG_DEN]
+    deck_est = prm[P_DECK_EST]
+    tc_rounding = prm[P_TC_ROUNDING]
+    block = prm[P_BLOCK]
+    deal = 2 * (others + 1) + 1 + peek  # cards of the initial deal
+    lookahead = max(prm[P_LOOKAHEAD], deal)
+
+    # counters live in registers during the chunk and are written back at the end
+    n_hands = 0
+    n_initial = 0
+    n_wagered = 0
+    s_net = 0
+    s_net2 = 0
+    s_bet2 = 0
+    s_net_bet = 0
+    n_bj = 0
+    n_win = 0
+    n_push = 0
+    n_loss = 0
+    n_surr = 0
+    n_bust = 0
+    n_double = 0
+    n_split = 0
+    n_ins = 0
+    n_dbj = 0
+    pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+
+    h_total = np.empty(MAX_HANDS, np.int64)
+    h_mult = np.empty(MAX_HANDS, np.int64)
+    h_flag = np.empty(MAX_HANDS, np.int64)
+    o_total = np.empty(MAX_HANDS, np.int64)
+    o_mult = np.empty(MAX_HANDS, np.int64)
+    o_flag = np.empty(MAX_HANDS, np.int64)
+    o_c1 = np.empty(max(others, 1), np.int64)
+    o_c2 = np.empty(max(others, 1), np.int64)
+
+    for r in range(n_rounds):
+        # ---- shuffle, count and bet: all before the round's first card
+        if continuous == 1 or pos >= cut:
+            pos = 0
+            ready = 0
+            counted = 0
+            rc = irc
+            shuffles += 1
+        for k in range(counted, pos):
+            rc += shoe[k] >> 4
+        counted = pos
+        # the true count (CONFIG.md): exact integer arithmetic, no float rounding at the edges
+        if balanced == 0:
+            num = rc
+            den = tag_den
+        else:
+            remaining = n - pos
+            if deck_est == 0:
+                num = rc * 52
+                den = remaining * tag_den
+            elif deck_est == 1:
+                halves = max((remaining + 13) // 26, 1)
+                num = rc * 2
+                den = halves * tag_den
+            else:
+                decks = max((remaining + 26) // 52, 1)
+                num = rc
+                den = decks * tag_den
+        if tc_rounding == 0:
+            tc = num // den
+        elif tc_rounding == 1:
+            tc = num // den if num >= 0 else -((-num) // den)
+        else:
+            tc = (2 * num + den) // (2 * den)
+        if tc > tc_max:
+            tc = tc_max
+        elif tc < -tc_max:
+            tc = -tc_max
+        tci = tc + tc_max
+        bet = bet_by_tc[tci]
+
+        # ---- the deal
+        round_start = pos
+        if pos + lookahead > ready:
+            # shuffle ahead the deal's cards and most rounds' draws, inline (no call)
+            need = max(deal, min(lookahead, n - pos))
+            if pos + need <= n:
+                while ready < pos + need:
+                    stop = min(n, ready + block)
+                    for i in range(ready, stop):
+                        j, s0, s1, s2, s3 = _pick(i, n, s0, s1, s2, s3)
+                        c = shoe[j]
+                        shoe[j] = shoe[i]
+                        shoe[i] = c
+                    ready = stop
+            else:
+                pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3 = _shuffle_ahead(
+                    shoe, n, block, irc, need,
+                    pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3,
+                )  # fmt: skip
+        p1 = shoe[pos] & 15
+        pos += 1
+        for s in range(others):
+            o_c1[s] = shoe[pos] & 15
+            pos += 1
+        up = shoe[pos] & 15
+        pos += 1
+        p2 = shoe[pos] & 15
+        pos += 1
+        for s in range(others):
+            o_c2[s] = shoe[pos] & 15
+            pos += 1
+        hole = 0
+        if peek == 1:
+            hole = shoe[pos] & 15
+            pos += 1
+
+        net = 0
+        nh = 1
+        insured = 0
+        split_round = 0
+        dealer_bj = 0
+        pbj = (p1 + p2 == 11) and (p1 == 1 or p2 == 1)
+        total = p1 + p2
+        ace = p1 == 1 or p2 == 1
+
+        # ---- insurance / even money (decided before the peek)
+        if up == 1 and ins_offered == 1 and ins_on == 1 and tc >= ins_tc:
+            insured = 1
+
+        # ---- early surrender: before the dealer checks
+        early_out = False
+        if surrender == 2 and not pbj:
+            if p1 == p2 and max_hands > 1 and pairs[_pi(CTX_FIRST, p1, up)] != 0:
+                early_out = pairs[_pi(CTX_FIRST, p1, up)] == PAIR_SURRENDER
+            else:
+                sv = total + 10 if (ace and total <= 11) else total
+                early_out = dec[_di(CTX_FIRST, 1 if sv != total else 0, sv, up)] == A_SURRENDER
+
+        if peek == 1 and (up == 1 or up == 10) and up + hole == 11:
+            # ---- dealer blackjack, found by the peek: the round is over
+            dealer_bj = 1
+            if early_out:
+                net = -bet * half
+            elif pbj:
+                net = 0
+            else:
+                net = -bet * scale
+            if insured == 1:
+                net += bet * scale
+            h_flag[0] = F_SURRENDER if early_out else F_STAND
+            h_total[0] = 21 if pbj else total
+            h_mult[0] = 1
+        else:
+            if insured == 1 and peek == 1:
+                net -= bet * half
+            if early_out:
+                h_flag[0] = F_SURRENDER
+                h_total[0] = total
+                h_mult[0] = 1
+            elif pbj:
+                h_flag[0] = F_STAND
+                h_total[0] = 21
+                h_mult[0] = 1
+            else:
+                # ---- the player's hand: common path inline, splits in _play_seat
+                split_now = False
+                late_out = False
+                if p1 == p2 and max_hands > 1:
+                    pa = pairs[_pi(CTX_FIRST, p1, up)]
+                    if pa == PAIR_SPLIT:
+                        split_now = True
+                    elif pa == PAIR_SURRENDER and surrender == 1:
+                        late_out = True
+                if split_now:
+                    _store(ss, rng, pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3)
+                    nh = _play_seat(
+                        shoe, rng, ss, prm, dec, pairs, up, p1, p2, h_total, h_mult, h_flag
+                    )
+                    pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+                    split_round = 1
+                elif late_out:
+                    h_flag[0] = F_SURRENDER
+                    h_total[0] = total
+                    h_mult[0] = 1
+                else:
+                    ncards = 2
+                    mult = 1
+                    flag = F_STAND
+                    while True:
+                        soft = 1 if (ace and total <= 11) else 0
+                        value = total + 10 * soft
+                        if value >= 21:
+                            break
+                        act = dec[_di(CTX_FIRST if ncards == 2 else CTX_LATER, soft, value, up)]
+                        if act == A_STAND:
+                            break
+                        if act == A_SURRENDER:
+                            flag = F_SURRENDER
+                            break
+                        if pos >= ready:
+                            (pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3) = (
+                                _shuffle_ahead(
+                                    shoe, n, block, irc, 1,
+                                    pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3,
+                                )
+                            )  # fmt: skip
+                        c = shoe[pos] & 15
+                        pos += 1
+                        total += c
+                        ncards += 1
+                        if c == 1:
+                            ace = True
+                        if act == A_DOUBLE:
+                            mult = 2
+                            break
+                        if total > 21:
+                            break
+                    if total > 21:
+                        flag = F_BUST
+                    h_total[0] = total + 10 if (ace and total <= 11) else total
+                    h_mult[0] = mult
+                    h_flag[0] = flag
+
+            # ---- other seats play after ours; they only eat cards
+            others_live = False
+            others_total = False
+            if others > 0:
+                _store(ss, rng, pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3)
+                for s in range(others):
+                    a = o_c1[s]
+                    b = o_c2[s]
+                    if (a + b == 11) and (a == 1 or b == 1):
+                        others_live = True  # a natural needs the ENHC dealer's second card
+                        continue
+                    on = _play_seat(
+                        shoe, rng, ss, prm, dec, pairs, up, a, b, o_total, o_mult, o_flag
+                    )
+                    for k in range(on):
+                        if o_flag[k] == F_STAND:
+                            others_live = True
+                            others_total = True
+                pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+
+            # ---- the dealer
+            # live: someone needs the dealer's hand; live_total: someone needs it played out
+            live = others_live or insured == 1
+            live_total = others_total
+            for k in range(nh):
+                if h_flag[k] == F_STAND:
+                    live = True
+                    if not pbj:
+                        live_total = True
+            dealer_total = up
+            dace = up == 1
+            dcards = 1
+            if peek == 1:
+                dealer_total = up + hole
+                dace = dace or hole == 1
+                dcards = 2
+            if live and (peek == 0 or live_total):
+                while True:
+                    if dcards >= 2:
+                        dv = dealer_total + 10 if (dace and dealer_total <= 11) else dealer_total
+                        if dcards == 2 and dv == 21:
+                            dealer_bj = 1
+                            break
+                        if not live_total:
+                            break
+                        if dv > 17:
+                            break
+                        if dv == 17 and not (h17 == 1 and dace and dealer_total == 7):
+                            break
+                    if pos >= ready:
+                        (pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3) = (
+                            _shuffle_ahead(
+                                shoe, n, block, irc, 1,
+                                pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3,
+                            )
+                        )  # fmt: skip
+                    c = shoe[pos] & 15
+                    pos += 1
+                    dealer_total += c
+                    dcards += 1
+                    if c == 1:
+                        dace = True
+            dv = dealer_total + 10 if (dace and dealer_total <= 11) else dealer_total
+
+            # ---- settlement
+            if dealer_bj == 1:
+                # European no hole card: the dealer's blackjack arrives after the players acted
+                # (a surrender, early or late, is settled when made: half the bet)
+                if insured == 1:
+                    net += bet * scale
+                if h_flag[0] == F_SURRENDER and nh == 1:
+                    net -= bet * half
+                elif pbj:
+                    pass
+                elif takes_all == 1:
+                    for k in range(nh):
+                        net -= bet * h_mult[k] * scale
+                else:
+                    net -= bet * scale
+            else:
+                if insured == 1 and peek == 0:
+                    net -= bet * half
+                if pbj:
+                    net += bet * bj_win
+                else:
+                    for k in range(nh):
+                        f = h_flag[k]
+                        stake = bet * h_mult[k] * scale
+                        if f == F_SURRENDER:
+                            net -= bet * half
+                        elif f == F_BUST:
+                            net -= stake
+                        elif dv > 21 or h_total[k] > dv:
+                            net += stake
+                        elif h_total[k] < dv:
+                            net -= stake
+
+        # ---- outcome frequencies, per final hand
+        wagered = 0
+        for k in range(nh):
+            f = h_flag[k]
+            wagered += bet * h_mult[k]
+            if h_mult[k] == 2:
+                n_double += 1
+            if f == F_SURRENDER:
+                n_surr += 1
+            elif pbj and dealer_bj == 0:
+                n_bj += 1
+            elif dealer_bj == 1:
+                if pbj:
+                    n_push += 1
+                else:
+                    n_loss += 1
+                    if f == F_BUST:
+                        n_bust += 1
+            elif f == F_BUST:
+                n_loss += 1
+                n_bust += 1
+            elif dv > 21 or h_total[k] > dv:
+                n_win += 1
+            elif h_total[k] < dv:
+                n_loss += 1
+            else:
+                n_push += 1
+
+        n_hands += nh
+        n_initial += bet
+        n_wagered += wagered
+        s_net += net
+        s_net2 += net * net
+        s_bet2 += bet * bet
+        s_net_bet += net * bet
+        n_split += split_round
+        n_ins += insured
+        n_dbj += dealer_bj
+        by_tc[tci * N_TC_COLS + T_ROUNDS] += 1
+        by_tc[tci * N_TC_COLS + T_NET] += net
+        by_tc[tci * N_TC_COLS + T_NET2] += net * net
+        by_tc[tci * N_TC_COLS + T_BET] += bet
+        if tracing == 1:
+            trace[r] = net
+
+    _store(ss, rng, pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3)
+    counters[C_ROUNDS] += n_rounds
+    counters[C_HANDS] += n_hands
+    counters[C_INITIAL_BET] += n_initial
+    counters[C_WAGERED] += n_wagered
+    counters[C_NET] += s_net
+    counters[C_NET2] += s_net2
+    counters[C_BET2] += s_bet2
+    counters[C_NET_BET] += s_net_bet
+    counters[C_BLACKJACK] += n_bj
+    counters[C_WIN] += n_win
+    counters[C_PUSH] += n_push
+    counters[C_LOSS] += n_loss
+    counters[C_SURRENDER] += n_surr
+    counters[C_BUST] += n_bust
+    counters[C_DOUBLE] += n_double
+    counters[C_SPLIT_ROUNDS] += n_split
+    counters[C_INSURANCE] += n_ins
+    counters[C_DEALER_BJ] += n_dbj
+    counters[C_SHUFFLES] = shuffles

@@ -1,0 +1,37 @@
+"""Bet ramps: the bet for every true count, decided before the round's first card."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from jost_engine.config import Betting
+
+
+def bet_for_units(units: float, betting: Betting) -> int:
+    """A ramp step's units as a legal bet, in whole betting units.
+
+    The bet is the step's units times the unit, held to the table minimum and maximum, then
+    rounded to a whole number of units (halves round up), and never less than one unit.
+    """
+    money = min(max(units * betting.unit, betting.table_min), betting.table_max)
+    return max(1, math.floor(money / betting.unit + 0.5))
+
+
+def bet_by_true_count(betting: Betting, tc_max: int) -> np.ndarray:
+    """``bets[tc + tc_max]`` for every integer true count in ``[-tc_max, tc_max]``.
+
+    A ramp bets the units of the last step whose ``true_count`` is at or below the count;
+    below the first step it bets the first step's units (CONFIG.md).
+    """
+    steps = sorted(betting.ramp, key=lambda s: s.true_count)
+    bets = np.empty(2 * tc_max + 1, dtype=np.int64)
+    for i in range(bets.size):
+        tc = i - tc_max
+        units = steps[0].units
+        for step in steps:
+            if step.true_count <= tc:
+                units = step.units
+        bets[i] = bet_for_units(units, betting)
+    return bets

@@ -1,0 +1,333 @@
+"""The same game as the compiled kernel, written plainly in Python, for tests.
+
+Slow (thousands of rounds a second) and meant to be read: objects for hands, one method per
+step of a round. It deals the identical card sequence as `jost_engine._kernel` for the same
+seed (the same lazy Fisher-Yates shuffle, xoshiro256** and Lemire bound), so tests can require
+that both give the same net result, round by round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from jost_engine import _kernel as k
+from jost_engine.config import Config, parse_config
+from jost_engine.shoe import card_tag, card_value, rng_state
+from jost_engine.table import GameTables, prepare
+
+MASK64 = (1 << 64) - 1
+
+
+class Xoshiro256:
+    """xoshiro256** on Python integers."""
+
+    def __init__(self, state: np.ndarray) -> None:
+        self.s = [int(x) for x in state]
+
+    def next(self) -> int:
+        s = self.s
+        rotl = lambda x, r: ((x << r) | (x >> (64 - r))) & MASK64  # noqa: E731
+        result = (rotl((s[1] * 5) & MASK64, 7) * 9) & MASK64
+        t = (s[1] << 17) & MASK64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return result
+
+    def below(self, m: int) -> int:
+        """Uniform integer in [0, m): Lemire's multiply-shift with rejection."""
+        while True:
+            prod = (self.next() >> 32) * m
+            low = prod & 0xFFFFFFFF
+            if low >= m or low >= ((1 << 32) - m) % m:
+                return prod >> 32
+
+
+class Shoe:
+    """A shoe dealt from a lazily shuffled array, exactly as the kernel deals it."""
+
+    def __init__(self, codes: np.ndarray, rng: Xoshiro256, block: int, irc: int) -> None:
+        self.cards = [int(c) for c in codes]
+        self.rng = rng
+        self.block = block
+        self.irc = irc
+        self.pos = 0
+        self.ready = 0
+        self.counted = 0
+        self.running_count = irc
+        self.round_start = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.cards)
+
+    def shuffle(self) -> None:
+        """A new shoe: nothing dealt, nothing counted (the shuffle itself happens lazily)."""
+        self.pos = self.ready = self.counted = 0
+        self.running_count = self.irc
+
+    def ensure(self, need: int) -> None:
+        if self.pos + need > self.n:
+            # out of cards mid-round: the discards are reshuffled, this round's cards kept
+            in_play = self.cards[self.round_start :]
+            self.cards = in_play + self.cards[: self.round_start]
+            self.pos = self.ready = self.counted = len(in_play)
+            self.running_count = self.irc
+            self.round_start = 0
+        while self.ready < self.pos + need:
+            stop = min(self.n, self.ready + self.block)
+            for i in range(self.ready, stop):
+                j = i + self.rng.below(self.n - i)
+                self.cards[i], self.cards[j] = self.cards[j], self.cards[i]
+            self.ready = stop
+
+    def draw(self) -> int:
+        self.ensure(1)
+        code = self.cards[self.pos]
+        self.pos += 1
+        return card_value(code)
+
+    def count_seen(self) -> int:
+        """Add every card dealt since the last look to the running count."""
+        for code in self.cards[self.counted : self.pos]:
+            self.running_count += card_tag(code)
+        self.counted = self.pos
+        return self.running_count
+
+
+@dataclass
+class Hand:
+    cards: list[int]
+    bet_multiplier: int = 1
+    from_split: bool = False
+    surrendered: bool = False
+
+    @property
+    def hard_total(self) -> int:
+        return sum(self.cards)
+
+    @property
+    def soft(self) -> bool:
+        return 1 in self.cards and self.hard_total <= 11
+
+    @property
+    def value(self) -> int:
+        return self.hard_total + 10 if self.soft else self.hard_total
+
+    @property
+    def busted(self) -> bool:
+        return self.hard_total > 21
+
+    @property
+    def natural(self) -> bool:
+        return len(self.cards) == 2 and self.value == 21 and not self.from_split
+
+
+class ReferenceGame:
+    """Plays rounds one at a time; ``play_round()`` returns the net result in scale units."""
+
+    def __init__(self, config: Config | dict, stream: int = 0) -> None:
+        self.config = parse_config(config)
+        self.t: GameTables = prepare(self.config)
+        p = self.t.params
+        self.p = {name: int(p[getattr(k, name)]) for name in dir(k) if name.startswith("P_")}
+        rng = Xoshiro256(rng_state(self.config.simulation.seed, stream))
+        self.shoe = Shoe(self.t.shoe, rng, self.p["P_BLOCK"], self.p["P_IRC"])
+        self.rules = self.config.rules
+
+    # ---- decisions ------------------------------------------------------------------------
+    def action(self, hand: Hand, up: int) -> int:
+        if len(hand.cards) == 2:
+            ctx = k.CTX_SPLIT if hand.from_split else k.CTX_FIRST
+        else:
+            ctx = k.CTX_LATER
+        return int(self.t.dec[ctx, 1 if hand.soft else 0, hand.value, up])
+
+    def pair_action(self, hand: Hand, up: int) -> int:
+        ctx = k.CTX_SPLIT if hand.from_split else k.CTX_FIRST
+        return int(self.t.pairs[ctx, hand.cards[0], up])
+
+    def may_split(self, hand: Hand, n_hands: int) -> bool:
+        if len(hand.cards) != 2 or hand.cards[0] != hand.cards[1]:
+            return False
+        if n_hands >= self.rules.max_split_hands:
+            return False
+        return hand.cards[0] != 1 or not hand.from_split or self.rules.resplit_aces
+
+    def true_count(self) -> int:
+        rc = self.shoe.count_seen()
+        den = self.t.tags.denominator
+        remaining = self.shoe.n - self.shoe.pos
+        if not self.t.tags.balanced:
+            num, d = rc, den
+        elif self.config.counting.true_count.deck_estimation == "exact":
+            num, d = rc * 52, remaining * den
+        elif self.config.counting.true_count.deck_estimation == "half_deck":
+            num, d = rc * 2, max((remaining + 13) // 26, 1) * den
+        else:
+            num, d = rc, max((remaining + 26) // 52, 1) * den
+        rounding = self.config.counting.true_count.rounding
+        if rounding == "floor":
+            return num // d
+        if rounding == "truncate":
+            return num // d if num >= 0 else -((-num) // d)
+        return (2 * num + d) // (2 * d)
+
+    # ---- a seat's play ----------------------------------------------------------------------
+    def play_seat(self, first: Hand, up: int) -> list[Hand]:
+        """Play a hand and every hand split from it, in casino order."""
+        hands = [first]
+        i = 0
+        while i < len(hands):
+            hand = hands[i]
+            if len(hand.cards) == 1:
+                hand.cards.append(self.shoe.draw())
+            while True:
+                if self.may_split(hand, len(hands)):
+                    pa = self.pair_action(hand, up)
+                    if pa == k.PAIR_SPLIT:
+                        card = hand.cards[0]
+                        hands.append(Hand([card], from_split=True))
+                        hand.cards = [card, self.shoe.draw()]
+                        hand.from_split = True
+                        continue
+                    if pa == k.PAIR_SURRENDER:
+                        hand.surrendered = True
+                        break
+                if hand.from_split and hand.cards[0] == 1 and not self.rules.hit_split_aces:
+                    break
+                if hand.value >= 21:
+                    break
+                act = self.action(hand, up)
+                if act == k.A_STAND:
+                    break
+                if act == k.A_SURRENDER:
+                    hand.surrendered = True
+                    break
+                hand.cards.append(self.shoe.draw())
+                if act == k.A_DOUBLE:
+                    hand.bet_multiplier = 2
+                    break
+                if hand.busted:
+                    break
+            i += 1
+        return hands
+
+    # ---- a round ----------------------------------------------------------------------------
+    def play_round(self) -> int:
+        p = self.p
+        shoe = self.shoe
+        if p["P_CONTINUOUS"] or shoe.pos >= p["P_CUT"]:
+            shoe.shuffle()
+        tc = max(-p["P_TC_MAX"], min(p["P_TC_MAX"], self.true_count()))
+        bet = int(self.t.bet_by_tc[tc + p["P_TC_MAX"]])
+        scale = p["P_SCALE"]
+        half = scale // 2
+        others = p["P_OTHERS"]
+        peek = bool(p["P_PEEK"])
+
+        shoe.round_start = shoe.pos
+        deal = 2 * (others + 1) + 1 + peek
+        if shoe.pos + max(p["P_LOOKAHEAD"], deal) > shoe.ready:
+            shoe.ensure(max(deal, min(max(p["P_LOOKAHEAD"], deal), shoe.n - shoe.pos)))
+        player = Hand([shoe.draw()])
+        seats = [Hand([shoe.draw()]) for _ in range(others)]
+        up = shoe.draw()
+        player.cards.append(shoe.draw())
+        for seat in seats:
+            seat.cards.append(shoe.draw())
+        dealer = [up, shoe.draw()] if peek else [up]
+
+        insured = (
+            up == 1 and self.rules.insurance_offered and p["P_INS_ON"] == 1 and tc >= p["P_INS_TC"]
+        )
+        natural = player.natural
+        if p["P_SURRENDER"] == 2 and not natural and self._wants_surrender(player, up):
+            player.surrendered = True  # early: before the dealer looks
+
+        if peek and Hand(dealer).natural:
+            net = bet * scale if insured else 0
+            if player.surrendered:
+                return net - bet * half
+            return net if natural else net - bet * scale
+
+        net = 0
+        if insured and peek:
+            net -= bet * half
+        hands = [player]
+        if not player.surrendered and not natural:
+            if self.may_split(player, 1) and self.pair_action(player, up) != 0:
+                pa = self.pair_action(player, up)
+                if pa == k.PAIR_SPLIT:
+                    hands = self.play_seat(player, up)
+                elif p["P_SURRENDER"] == 1:
+                    player.surrendered = True
+                else:
+                    hands = self.play_seat(player, up)
+            else:
+                hands = self.play_seat(player, up)
+
+        others_live = others_total = False
+        for seat in seats:
+            if seat.natural:
+                others_live = True
+                continue
+            for hand in self.play_seat(seat, up):
+                if not hand.busted and not hand.surrendered:
+                    others_live = others_total = True
+
+        standing = [h for h in hands if not h.busted and not h.surrendered]
+        live = others_live or insured or bool(standing)
+        live_total = others_total or (bool(standing) and not natural)
+        dealer_bj = False
+        if live and (not peek or live_total):
+            while True:
+                if len(dealer) >= 2:
+                    hand = Hand(dealer)
+                    if len(dealer) == 2 and hand.value == 21:
+                        dealer_bj = True
+                        break
+                    if not live_total or hand.value > 17:
+                        break
+                    if hand.value == 17 and not (self.rules.dealer_hits_soft_17 and hand.soft):
+                        break
+                dealer.append(shoe.draw())
+        dealer_value = Hand(dealer).value
+
+        if dealer_bj:  # only possible without a peek: the European no-hole-card game
+            if insured:
+                net += bet * scale
+            if player.surrendered and len(hands) == 1:
+                return net - bet * half
+            if natural:
+                return net
+            if self.rules.dealer_blackjack_takes == "all_bets":
+                return net - sum(bet * h.bet_multiplier * scale for h in hands)
+            return net - bet * scale
+        if insured and not peek:
+            net -= bet * half
+        if natural:
+            return net + bet * p["P_BJ_WIN"]
+        for hand in hands:
+            stake = bet * hand.bet_multiplier * scale
+            if hand.surrendered:
+                net -= bet * half
+            elif hand.busted:
+                net -= stake
+            elif dealer_value > 21 or hand.value > dealer_value:
+                net += stake
+            elif hand.value < dealer_value:
+                net -= stake
+        return net
+
+    def _wants_surrender(self, hand: Hand, up: int) -> bool:
+        if self.rules.max_split_hands > 1 and hand.cards[0] == hand.cards[1]:
+            pa = self.pair_action(hand, up)
+            if pa != 0:
+                return pa == k.PAIR_SURRENDER
+        return self.action(hand, up) == k.A_SURRENDER

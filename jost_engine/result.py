@@ -1,0 +1,196 @@
+"""Results: exact integer tallies from the kernel, and the statistics a player reads off them.
+
+Shards return `Tally` objects (integers only, so merging is exact and order-free); a `Result` is
+computed from one merged tally. Amounts are in betting units (the config's ``betting.unit``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from jost_engine import _kernel as k
+
+SCHEMA_VERSION = 1
+Z95 = 1.959963984540054
+
+COUNTER_NAMES = {
+    k.C_ROUNDS: "rounds",
+    k.C_HANDS: "hands",
+    k.C_INITIAL_BET: "initial_bet",
+    k.C_WAGERED: "wagered",
+    k.C_NET: "net",
+    k.C_NET2: "net2",
+    k.C_BET2: "bet2",
+    k.C_NET_BET: "net_bet",
+    k.C_BLACKJACK: "blackjack",
+    k.C_WIN: "win",
+    k.C_PUSH: "push",
+    k.C_LOSS: "loss",
+    k.C_SURRENDER: "surrender",
+    k.C_BUST: "bust",
+    k.C_DOUBLE: "double",
+    k.C_SPLIT_ROUNDS: "split_rounds",
+    k.C_INSURANCE: "insurance",
+    k.C_DEALER_BJ: "dealer_blackjack",
+    k.C_SHUFFLES: "shuffles",
+}
+
+
+@dataclass
+class Tally:
+    """Integer sums over rounds: what a shard produces and what merges exactly.
+
+    ``net``-like sums are in ``scale`` units (``scale`` = 2 for 3:2, 10 for 6:5); ``by_tc`` maps
+    a true count to ``[rounds, net, net², initial bet]``.
+    """
+
+    scale: int
+    counters: dict[str, int] = field(default_factory=dict)
+    by_tc: dict[int, list[int]] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    @classmethod
+    def from_arrays(
+        cls, scale: int, counters: np.ndarray, by_tc: np.ndarray, tc_max: int, elapsed_s: float
+    ) -> Tally:
+        names = {name: int(counters[i]) for i, name in COUNTER_NAMES.items()}
+        rows = {
+            int(i - tc_max): [int(v) for v in by_tc[i]] for i in np.nonzero(by_tc[:, k.T_ROUNDS])[0]
+        }
+        return cls(scale=scale, counters=names, by_tc=rows, elapsed_s=elapsed_s)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe (big integers as strings would be safer in JS; Python keeps them exact)."""
+        return {
+            "scale": self.scale,
+            "counters": dict(self.counters),
+            "by_tc": {str(tc): row for tc, row in sorted(self.by_tc.items())},
+            "elapsed_s": self.elapsed_s,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Tally:
+        return cls(
+            scale=int(data["scale"]),
+            counters={str(n): int(v) for n, v in data["counters"].items()},
+            by_tc={int(tc): [int(v) for v in row] for tc, row in data["by_tc"].items()},
+            elapsed_s=float(data.get("elapsed_s", 0.0)),
+        )
+
+
+def merge_tallies(parts: list[Tally]) -> Tally:
+    """Exact sum of shard tallies (any order, any grouping gives the same integers)."""
+    if not parts:
+        raise ValueError("nothing to merge")
+    scales = {p.scale for p in parts}
+    if len(scales) != 1:
+        raise ValueError(f"tallies from different games cannot merge (scales {sorted(scales)})")
+    total = Tally(scale=parts[0].scale)
+    for part in parts:
+        for name, value in part.counters.items():
+            total.counters[name] = total.counters.get(name, 0) + value
+        for tc, row in part.by_tc.items():
+            acc = total.by_tc.setdefault(tc, [0] * k.N_TC_COLS)
+            for i, v in enumerate(row):
+                acc[i] += v
+        total.elapsed_s += part.elapsed_s
+    return total
+
+
+def _mean_se(n: int, s1: int, s2: int, scale: int) -> tuple[float, float, float]:
+    """Mean, standard error and SD of per-round values from exact integer sums."""
+    mean = s1 / scale / n
+    if n < 2:
+        return mean, math.nan, math.nan
+    # exact integer numerator, one division: no cancellation however many rounds
+    var = (n * s2 - s1 * s1) / (n * (n - 1)) / (scale * scale)
+    return mean, math.sqrt(var / n), math.sqrt(var)
+
+
+def _ratio_se(n: int, sx: int, sb: int, sxx: int, sxb: int, sbb: int, scale: int) -> float:
+    """Delta-method SE of sum(x)/sum(b): the EV per unit of initial bet when bets vary."""
+    if n < 2 or sb == 0:
+        return math.nan
+    # sum((x - r b)^2) with r = sx/sb, times sb^2 to stay in exact integers
+    resid = (sxx * sb * sb - 2 * sx * sxb * sb + sx * sx * sbb) / (sb * sb) / (n - 1)
+    mean_b = sb / n
+    return math.sqrt(max(resid, 0.0) / n) / mean_b / scale
+
+
+@dataclass
+class Result:
+    """A finished simulation's statistics (CONFIG.md "Result")."""
+
+    tally: Tally
+    config_digest: str
+    engine_version: str
+    elapsed_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.tally
+        c = t.counters
+        s = t.scale
+        n = c["rounds"]
+        hands = c["hands"]
+        ev_round, se_round, sd_round = _mean_se(n, c["net"], c["net2"], s)
+        ev_bet = c["net"] / s / c["initial_bet"] if c["initial_bet"] else math.nan
+        se_bet = _ratio_se(n, c["net"], c["initial_bet"], c["net2"], c["net_bet"], c["bet2"], s)
+        by_tc = []
+        for tc, (rounds, net, net2, bet) in sorted(t.by_tc.items()):
+            mean, se, _ = _mean_se(rounds, net, net2, s)
+            by_tc.append(
+                {
+                    "true_count": tc,
+                    "rounds": rounds,
+                    "frequency": rounds / n,
+                    "ev_per_round": mean,
+                    "se": _finite(se),
+                    "average_bet": bet / rounds,
+                    "ev_per_initial_bet": net / s / bet,
+                }
+            )
+        per_hand = hands or 1
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "engine_version": self.engine_version,
+            "config_digest": self.config_digest,
+            "rounds": n,
+            "hands": hands,
+            "initial_wagered": float(c["initial_bet"]),
+            "total_wagered": float(c["wagered"]),
+            "net": c["net"] / s,
+            "ev_per_initial_bet": {
+                "mean": ev_bet,
+                "se": _finite(se_bet),
+                "ci95": [_finite(ev_bet - Z95 * se_bet), _finite(ev_bet + Z95 * se_bet)],
+            },
+            "ev_per_round": {"mean": ev_round, "se": _finite(se_round)},
+            "sd_per_round": _finite(sd_round),
+            "win_rate_per_100_rounds": 100.0 * ev_round,
+            "outcomes": {
+                "blackjack": c["blackjack"] / per_hand,
+                "win": c["win"] / per_hand,
+                "push": c["push"] / per_hand,
+                "loss": c["loss"] / per_hand,
+                "surrender": c["surrender"] / per_hand,
+                "bust": c["bust"] / per_hand,
+                "double": c["double"] / per_hand,
+                "split": c["split_rounds"] / n,
+                "insurance_taken": c["insurance"] / n,
+                "dealer_blackjack": c["dealer_blackjack"] / n,
+            },
+            "by_true_count": by_tc,
+            "risk": {"risk_of_ruin": None, "n0": None, "score": None, "di": None},
+            "shuffles": c["shuffles"],
+            "elapsed_s": self.elapsed_s,
+            "rounds_per_second": n / self.elapsed_s if self.elapsed_s > 0 else None,
+        }
+
+
+def _finite(x: float) -> float | None:
+    """JSON has no NaN: an undefined statistic (one round) is null."""
+    return None if math.isnan(x) else x

@@ -1,0 +1,119 @@
+"""The table a simulation sits at: a validated config turned into the kernel's plain arrays."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from jost_engine import _kernel as k
+from jost_engine.betting import bet_by_true_count
+from jost_engine.config import Config, ConfigError
+from jost_engine.counting import CountTags, count_tags
+from jost_engine.shoe import new_shoe
+from jost_engine.strategy import chart_for, decision_tables
+
+TC_MAX = 100  # true counts beyond ±100 share the end buckets
+# How far the lazy shuffle runs ahead (part of the card sequence: changing these changes results).
+# A hand-shuffled shoe shuffles 64 cards at a time and keeps 24 ready before each round; a
+# continuous shuffler re-deals from a full shoe every round, so it shuffles 8 at a time.
+SHUFFLE_BLOCK = 64
+LOOKAHEAD = 24
+CSM_BLOCK = 8
+
+
+@dataclass(frozen=True)
+class GameTables:
+    """Everything the kernel reads, prepared once per simulation."""
+
+    params: np.ndarray
+    dec: np.ndarray
+    pairs: np.ndarray
+    bet_by_tc: np.ndarray
+    shoe: np.ndarray
+    tags: CountTags
+    scale: int
+
+    @property
+    def tc_max(self) -> int:
+        return int(self.params[k.P_TC_MAX])
+
+
+def money_scale(blackjack_payout: float) -> tuple[int, int]:
+    """(scale, blackjack win per unit in scale units): the smallest exact integer accounting."""
+    frac = Fraction(blackjack_payout).limit_denominator(1000)
+    scale = math.lcm(2, frac.denominator)
+    return scale, int(frac * scale)
+
+
+def unsupported(config: Config) -> list[dict[str, str]]:
+    """Valid settings the simulator does not play yet, each named with its path."""
+    problems = []
+    if config.rules.infinite_deck:
+        problems.append(
+            {
+                "path": "rules.infinite_deck",
+                "message": "the simulator deals from real decks; an infinite deck is for analysis",
+            }
+        )
+    if config.strategy.deviations:
+        problems.append(
+            {"path": "strategy.deviations", "message": "index plays are not simulated yet"}
+        )
+    if config.betting.spots != 1:
+        problems.append({"path": "betting.spots", "message": "only one spot is simulated yet"})
+    if config.betting.wong_in_at is not None or config.betting.wong_out_below is not None:
+        problems.append({"path": "betting", "message": "wonging in/out is not simulated yet"})
+    return problems
+
+
+def prepare(config: Config) -> GameTables:
+    """Resolve rules, chart, count and ramp into arrays; refuse what cannot be simulated."""
+    problems = unsupported(config)
+    if problems:
+        raise ConfigError(problems)
+    rules = config.rules
+    tags = count_tags(config.counting.system)
+    scale, bj_win = money_scale(rules.blackjack_payout)
+    shoe = new_shoe(rules.decks, tags)
+    n = shoe.size
+    ins_tc = config.strategy.take_insurance_at_true_count
+    tc_method = config.counting.true_count
+    p = np.zeros(k.N_PARAMS, dtype=np.int64)
+    p[k.P_NCARDS] = n
+    p[k.P_CUT] = min(n, max(1, round(n * rules.penetration)))
+    p[k.P_CONTINUOUS] = rules.shuffle == "continuous"
+    p[k.P_H17] = rules.dealer_hits_soft_17
+    p[k.P_PEEK] = rules.dealer_peeks
+    p[k.P_TAKES_ALL] = rules.dealer_blackjack_takes == "all_bets"
+    p[k.P_BJ_WIN] = bj_win
+    p[k.P_SCALE] = scale
+    p[k.P_MAX_HANDS] = rules.max_split_hands
+    p[k.P_RSA] = rules.resplit_aces
+    p[k.P_HSA] = rules.hit_split_aces
+    p[k.P_SURRENDER] = {"none": 0, "late": 1, "early": 2}[rules.surrender]
+    p[k.P_INS_OFFERED] = rules.insurance_offered
+    p[k.P_INS_ON] = ins_tc is not None
+    p[k.P_INS_TC] = math.ceil(ins_tc) if ins_tc is not None else 0
+    p[k.P_OTHERS] = config.simulation.players_at_table - 1
+    p[k.P_TC_ROUNDING] = {"floor": 0, "truncate": 1, "nearest": 2}[tc_method.rounding]
+    p[k.P_DECK_EST] = {"exact": 0, "half_deck": 1, "full_deck": 2}[tc_method.deck_estimation]
+    p[k.P_BALANCED] = tags.balanced
+    p[k.P_TAG_DEN] = tags.denominator
+    p[k.P_TC_MAX] = TC_MAX
+    continuous = rules.shuffle == "continuous"
+    p[k.P_BLOCK] = CSM_BLOCK if continuous else SHUFFLE_BLOCK
+    p[k.P_LOOKAHEAD] = CSM_BLOCK if continuous else LOOKAHEAD
+    p[k.P_IRC] = 0
+    dec, pairs = decision_tables(chart_for(config), rules)
+    return GameTables(
+        params=p,
+        dec=dec,
+        pairs=pairs,
+        bet_by_tc=bet_by_true_count(config.betting, TC_MAX),
+        shoe=shoe,
+        tags=tags,
+        scale=scale,
+    )
