@@ -115,6 +115,7 @@ def _run_parallel(cfg, shards, n_workers, total, progress, stop) -> list[Tally]:
     progress_queue = ctx.Queue()
     stop_event = ctx.Event()
     done_by_shard = dict.fromkeys((s.index for s in shards), 0)
+    done_by_shard[-1] = 0  # key -1 keeps the total, so a report costs O(1)
     config_json = cfg.model_dump_json()
     with ctx.Pool(
         n_workers, initializer=_init_worker, initargs=(progress_queue, stop_event)
@@ -136,15 +137,16 @@ def _run_parallel(cfg, shards, n_workers, total, progress, stop) -> list[Tally]:
 
 
 def _drain(progress_queue, done_by_shard, progress, total, timeout: float) -> None:
-    changed = False
+    """Pass on every chunk report waiting in the queue, one progress call per report."""
     try:
         item = progress_queue.get(timeout=timeout) if timeout else progress_queue.get_nowait()
         while True:
             index, done = item
-            done_by_shard[index] = max(done_by_shard[index], done)
-            changed = True
+            gained = max(0, done - done_by_shard[index])
+            done_by_shard[index] += gained
+            done_by_shard[-1] += gained  # the running total
+            if progress is not None and gained:
+                progress(done_by_shard[-1], total)
             item = progress_queue.get_nowait()
     except queue.Empty:
         pass
-    if changed and progress is not None:
-        progress(sum(done_by_shard.values()), total)
