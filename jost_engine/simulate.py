@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -16,15 +17,11 @@ from typing import Any
 
 from jost_engine.config import Config, parse_config
 from jost_engine.result import Result, Tally
-from jost_engine.shards import Shard, SimulationCancelled, merge_results, plan_shards, run_shard
+from jost_engine.shards import SimulationCancelled, merge_results, plan_shards, run_shard
 from jost_engine.table import prepare
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool] | threading.Event | None
-
-# worker-process globals, set by _init_worker (a pool's tasks cannot carry queues)
-_progress_queue: Any = None
-_stop_event: Any = None
 
 
 def _should_stop(cancel: Cancel) -> Callable[[], bool] | None:
@@ -35,20 +32,31 @@ def _should_stop(cancel: Cancel) -> Callable[[], bool] | None:
     return cancel
 
 
-def _init_worker(progress_queue: Any, stop_event: Any) -> None:
-    global _progress_queue, _stop_event
-    _progress_queue = progress_queue
-    _stop_event = stop_event
+def _worker(config_json: str, tasks: Any, messages: Any, stop: Any) -> None:
+    """A worker process: take shards from ``tasks`` until a ``None``, report on ``messages``.
 
-
-def _worker_run(config_json: str, shard: Shard) -> Tally:
+    Messages: ``("progress", shard, done)`` after each chunk, ``("tally", shard, dict)`` per
+    shard, ``("error", shard, text)`` if a shard fails. Ctrl-C belongs to the parent, which
+    stops the workers through ``stop``.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     cfg = parse_config(config_json)
-    return run_shard(
-        cfg,
-        shard,
-        progress=lambda done: _progress_queue.put((shard.index, done)),
-        should_stop=_stop_event.is_set,
-    )
+    tables = prepare(cfg)
+    while (shard := tasks.get()) is not None:
+        try:
+            tally = run_shard(
+                cfg,
+                shard,
+                progress=lambda done, i=shard.index: messages.put(("progress", i, done)),
+                should_stop=stop.is_set,
+                tables=tables,
+            )
+        except SimulationCancelled:
+            return
+        except Exception as exc:  # reported to the parent, which raises it
+            messages.put(("error", shard.index, f"{type(exc).__name__}: {exc}"))
+            return
+        messages.put(("tally", shard.index, tally.to_dict()))
 
 
 def _context() -> mp.context.BaseContext:
@@ -111,42 +119,52 @@ def _run_serial(cfg, shards, tables, total, progress, stop) -> list[Tally]:
 
 
 def _run_parallel(cfg, shards, n_workers, total, progress, stop) -> list[Tally]:
+    """Shards on ``n_workers`` processes, which pull them from a queue (so faster cores do more).
+
+    Plain processes and two queues: no pool machinery competing with the workers for the CPU.
+    """
     ctx = _context()
-    progress_queue = ctx.Queue()
+    tasks = ctx.Queue()
+    messages = ctx.Queue()
     stop_event = ctx.Event()
-    done_by_shard = dict.fromkeys((s.index for s in shards), 0)
-    done_by_shard[-1] = 0  # key -1 keeps the total, so a report costs O(1)
+    for shard in shards:
+        tasks.put(shard)
+    for _ in range(n_workers):
+        tasks.put(None)
     config_json = cfg.model_dump_json()
-    with ctx.Pool(
-        n_workers, initializer=_init_worker, initargs=(progress_queue, stop_event)
-    ) as pool:
-        pending = [pool.apply_async(_worker_run, (config_json, s)) for s in shards]
-        try:
-            while not all(p.ready() for p in pending):
-                if stop is not None and stop():
-                    stop_event.set()
-                    raise SimulationCancelled("simulation cancelled")
-                _drain(progress_queue, done_by_shard, progress, total, timeout=0.05)
-            parts = [p.get() for p in pending]  # re-raises a worker's exception here
-        except BaseException:
-            stop_event.set()
-            pool.terminate()
-            raise
-    _drain(progress_queue, done_by_shard, progress, total, timeout=0)
-    return parts
-
-
-def _drain(progress_queue, done_by_shard, progress, total, timeout: float) -> None:
-    """Pass on every chunk report waiting in the queue, one progress call per report."""
+    workers = [
+        ctx.Process(target=_worker, args=(config_json, tasks, messages, stop_event), daemon=True)
+        for _ in range(n_workers)
+    ]
+    for w in workers:
+        w.start()
+    tallies: dict[int, Tally] = {}
+    done_by_shard = dict.fromkeys((s.index for s in shards), 0)
+    done_total = 0
     try:
-        item = progress_queue.get(timeout=timeout) if timeout else progress_queue.get_nowait()
-        while True:
-            index, done = item
-            gained = max(0, done - done_by_shard[index])
-            done_by_shard[index] += gained
-            done_by_shard[-1] += gained  # the running total
-            if progress is not None and gained:
-                progress(done_by_shard[-1], total)
-            item = progress_queue.get_nowait()
-    except queue.Empty:
-        pass
+        while len(tallies) < len(shards):
+            if stop is not None and stop():
+                raise SimulationCancelled("simulation cancelled")
+            try:
+                kind, index, payload = messages.get(timeout=0.1)
+            except queue.Empty:
+                if not any(w.is_alive() for w in workers):
+                    raise RuntimeError("the simulation workers stopped unexpectedly") from None
+                continue
+            if kind == "progress":
+                gained = max(0, payload - done_by_shard[index])
+                done_by_shard[index] += gained
+                done_total += gained
+                if progress is not None and gained:
+                    progress(done_total, total)
+            elif kind == "tally":
+                tallies[index] = Tally.from_dict(payload)
+            else:
+                raise RuntimeError(f"shard {index} failed: {payload}")
+    finally:
+        stop_event.set()
+        for w in workers:
+            w.join(timeout=5)
+            if w.is_alive():
+                w.terminate()
+    return [tallies[s.index] for s in shards]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -193,33 +192,6 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[int, int], No
         yield update
 
 
-def _start_worker_server_ignoring_ctrl_c() -> None:
-    """Start the engine's worker server with SIGINT ignored, so workers inherit that.
-
-    Ctrl-C goes to every process of the terminal's foreground group; workers that raised
-    KeyboardInterrupt would each print a traceback. With SIGINT ignored in them, only this
-    process sees it, and the engine then terminates its pool. Best effort: any failure here just
-    leaves the ordinary behaviour.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return
-    try:
-        from multiprocessing import forkserver
-
-        from jost_engine import simulate
-
-        context = getattr(simulate, "_context", None)
-        if context is None or context().get_start_method() != "forkserver":
-            return
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            forkserver.ensure_running()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-    except Exception:
-        return
-
-
 def simulate(
     config: Config,
     source: str,
@@ -229,8 +201,6 @@ def simulate(
 ) -> Result:
     """Run the config on this machine; exits 2 on a refused config, 130 on Ctrl-C."""
     cancel = threading.Event()
-    if workers != 1:
-        _start_worker_server_ignoring_ctrl_c()
     try:
         with _progress_bar(config.simulation.rounds, show_progress) as progress:
             return run_simulation_from_config(

@@ -1,0 +1,164 @@
+"""Engine speed: rounds per second per core, scaling over cores, and the ratio to refsim.c.
+
+Builds ../shared/tools/refsim.c (gcc -O2 -march=native) and runs it in the same process run as
+the engine, on the same rules: 6 decks, S17, DAS, 3:2, peek, split to 4, no resplit of aces,
+no surrender, total-dependent basic strategy, cut card at 75%; flat bet, and Hi-Lo with a 1-12
+ramp (true count floored over exact decks remaining). Prints one ``key value`` line per figure.
+
+    python benchmarks/engine_speed.py [--rounds N] [--memory]
+
+``--memory`` also runs a one-billion-round job and reports its peak resident memory.
+Compile time is excluded from the per-core figures (numba caches the kernel on disk; the first
+call in a new process loads it) and reported on its own line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from jost_engine import Shard, default_config, parse_config, run_shard, run_simulation_from_config
+from jost_engine.simulate import default_workers
+from jost_engine.table import prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+REFSIM_C = ROOT.parent / "shared" / "tools" / "refsim.c"
+BUILD = ROOT / "benchmarks" / ".build"
+
+HILO_RAMP = [
+    {"true_count": -100, "units": 1},
+    {"true_count": 2, "units": 2},
+    {"true_count": 3, "units": 4},
+    {"true_count": 4, "units": 8},
+    {"true_count": 5, "units": 12},
+]
+
+
+def refsim_config(rounds: int, counting: bool) -> dict:
+    """The engine config of refsim.c's game."""
+    data = default_config().model_dump(mode="json")
+    data["name"] = "refsim.c game" + (" (Hi-Lo 1-12)" if counting else " (flat)")
+    data["rules"].update(
+        {
+            "decks": 6,
+            "dealer_hits_soft_17": False,
+            "blackjack_payout": 1.5,
+            "double_on": "any_two",
+            "double_after_split": True,
+            "max_split_hands": 4,
+            "resplit_aces": False,
+            "hit_split_aces": False,
+            "surrender": "none",
+            "dealer_peeks": True,
+            "insurance_offered": False,
+            "penetration": 0.75,
+            "shuffle": "cut_card",
+        }
+    )
+    data["simulation"]["rounds"] = rounds
+    if counting:
+        data["counting"] = {
+            "system": "hi_lo",
+            "true_count": {"rounding": "floor", "deck_estimation": "exact"},
+        }
+        data["betting"]["ramp"] = HILO_RAMP
+        data["betting"]["table_max"] = 500
+    return data
+
+
+def build_refsim() -> Path | None:
+    if not REFSIM_C.exists() or shutil.which("gcc") is None:
+        return None
+    BUILD.mkdir(parents=True, exist_ok=True)
+    exe = BUILD / "refsim"
+    subprocess.run(
+        ["gcc", "-O2", "-march=native", "-o", str(exe), str(REFSIM_C), "-lm"], check=True
+    )
+    return exe
+
+
+def run_refsim(exe: Path, rounds: int, ramp: int) -> float:
+    out = subprocess.run(
+        [str(exe), str(rounds), "1", str(ramp)], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return float(out[4])  # rounds per second
+
+
+def engine_one_core(data: dict, rounds: int) -> float:
+    """Rounds per second of the compiled kernel on one core (one shard, this process)."""
+    cfg = parse_config(data)
+    tables = prepare(cfg)
+    run_shard(cfg, Shard(0, 1000, 1), tables=tables)  # load the cached kernel
+    start = time.perf_counter()
+    run_shard(cfg, Shard(0, rounds, 1), tables=tables)
+    return rounds / (time.perf_counter() - start)
+
+
+def engine_all_cores(data: dict, rounds: int, workers: int) -> float:
+    data = {**data, "simulation": {**data["simulation"], "rounds": rounds}}
+    result = run_simulation_from_config(data, workers=workers).to_dict()
+    return result["rounds_per_second"]
+
+
+def first_call_seconds() -> float:
+    """A fresh interpreter's first simulation: import, cached-kernel load and 1000 rounds."""
+    code = (
+        "import time; t = time.perf_counter();"
+        "from jost_engine import Shard, default_config, run_shard;"
+        "run_shard(default_config(), Shard(0, 1000, 1));"
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
+
+
+def peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30_000_000)
+    parser.add_argument("--memory", action="store_true")
+    args = parser.parse_args()
+    workers = default_workers()
+    rounds = args.rounds
+
+    print("benchmark engine_speed v1")
+    print(f"machine cores={workers} cpu={platform.processor() or platform.machine()}")
+    print(f"first_call_seconds {first_call_seconds():.3f}")
+    exe = build_refsim()
+    for label, counting in (("flat", False), ("hilo_ramp", True)):
+        data = refsim_config(rounds, counting)
+        ref = run_refsim(exe, rounds, int(counting)) if exe else None
+        one = engine_one_core(data, rounds)
+        many = engine_all_cores(data, rounds * workers, workers)
+        print(f"{label}.refsim_rounds_per_s {ref:.0f}" if ref else f"{label}.refsim unavailable")
+        print(f"{label}.engine_1core_rounds_per_s {one:.0f}")
+        if ref:
+            print(f"{label}.engine_vs_refsim {one / ref:.3f}")
+        print(f"{label}.engine_{workers}cores_rounds_per_s {many:.0f}")
+        print(f"{label}.scaling_{workers}cores {many / one:.3f}")
+    default = default_config().model_dump(mode="json")
+    print(f"default_config.engine_1core_rounds_per_s {engine_one_core(default, rounds):.0f}")
+    if args.memory:
+        data = refsim_config(1_000_000_000, False)
+        start = time.perf_counter()
+        run_simulation_from_config(data, workers=workers)
+        print(f"billion.seconds {time.perf_counter() - start:.1f}")
+        print(f"billion.peak_rss_mb {peak_rss_mb():.0f}")
+    print(f"peak_rss_mb {peak_rss_mb():.0f}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
