@@ -56,11 +56,10 @@ N_PARAMS = 25
 # --- shoe state vector (int64): shared with the rare-path functions -------------------------
 S_POS = 0  # next card to deal
 S_READY = 1  # end of the shuffled prefix
-S_COUNTED = 2  # cards already added to the running count
-S_RC = 3  # running count (times TAG_DEN)
-S_ROUND_START = 4  # first card of the round in play
-S_SHUFFLES = 5
-N_SHOE_STATE = 6
+S_RC = 2  # running count of every card dealt since the shuffle (times TAG_DEN)
+S_ROUND_START = 3  # first card of the round in play
+S_SHUFFLES = 4
+N_SHOE_STATE = 5
 
 # --- resolved actions in the decision tables ----------------------------------------------
 A_HIT = 0
@@ -153,9 +152,7 @@ def _pick(i, n, s0, s1, s2, s3):
 
 
 @njit(cache=True)
-def _shuffle_ahead(
-    shoe, n, block, irc, need, pos, ready, counted, rc, start, shuffles, s0, s1, s2, s3
-):
+def _shuffle_ahead(shoe, n, block, irc, need, pos, ready, rc, start, shuffles, s0, s1, s2, s3):
     """Extend the shuffled prefix so that ``need`` more cards can be dealt.
 
     The rare path (the main loop shuffles ahead inline before each round); the shoe state
@@ -171,7 +168,6 @@ def _shuffle_ahead(
         shoe[k:] = rest
         pos = k
         ready = k
-        counted = k
         rc = irc
         start = 0
         shuffles += 1
@@ -183,15 +179,14 @@ def _shuffle_ahead(
             shoe[j] = shoe[i]
             shoe[i] = c
         ready = stop
-    return pos, ready, counted, rc, start, shuffles, s0, s1, s2, s3
+    return pos, ready, rc, start, shuffles, s0, s1, s2, s3
 
 
 @njit(cache=True)
-def _store(ss, rng, pos, ready, counted, rc, start, shuffles, s0, s1, s2, s3):
+def _store(ss, rng, pos, ready, rc, start, shuffles, s0, s1, s2, s3):
     """Hand the main loop's local shoe and RNG state to the rare paths."""
     ss[S_POS] = pos
     ss[S_READY] = ready
-    ss[S_COUNTED] = counted
     ss[S_RC] = rc
     ss[S_ROUND_START] = start
     ss[S_SHUFFLES] = shuffles
@@ -204,7 +199,7 @@ def _store(ss, rng, pos, ready, counted, rc, start, shuffles, s0, s1, s2, s3):
 @njit(cache=True)
 def _load(ss, rng):
     return (
-        ss[S_POS], ss[S_READY], ss[S_COUNTED], ss[S_RC], ss[S_ROUND_START], ss[S_SHUFFLES],
+        ss[S_POS], ss[S_READY], ss[S_RC], ss[S_ROUND_START], ss[S_SHUFFLES],
         rng[0], rng[1], rng[2], rng[3],
     )  # fmt: skip
 
@@ -215,13 +210,14 @@ def _draw(shoe, rng, ss, prm):
     if ss[S_POS] >= ss[S_READY]:
         state = _shuffle_ahead(
             shoe, prm[P_NCARDS], prm[P_BLOCK], prm[P_IRC], 1,
-            ss[S_POS], ss[S_READY], ss[S_COUNTED], ss[S_RC], ss[S_ROUND_START], ss[S_SHUFFLES],
+            ss[S_POS], ss[S_READY], ss[S_RC], ss[S_ROUND_START], ss[S_SHUFFLES],
             rng[0], rng[1], rng[2], rng[3],
         )  # fmt: skip
         _store(ss, rng, *state)
-    c = shoe[ss[S_POS]] & 15
+    code = shoe[ss[S_POS]]
     ss[S_POS] += 1
-    return c
+    ss[S_RC] += code >> 4
+    return code & 15
 
 
 @njit(cache=True)
@@ -343,7 +339,7 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
     n_split = 0
     n_ins = 0
     n_dbj = 0
-    pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+    pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
 
     h_total = np.empty(MAX_HANDS, np.int64)
     h_mult = np.empty(MAX_HANDS, np.int64)
@@ -359,12 +355,8 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
         if continuous == 1 or pos >= cut:
             pos = 0
             ready = 0
-            counted = 0
             rc = irc
             shuffles += 1
-        for k in range(counted, pos):
-            rc += shoe[k] >> 4
-        counted = pos
         # the true count (CONFIG.md): exact integer arithmetic, no float rounding at the edges
         if balanced == 0:
             num = rc
@@ -398,38 +390,40 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
         # ---- the deal
         round_start = pos
         if pos + lookahead > ready:
-            # shuffle ahead the deal's cards and most rounds' draws, inline (no call)
-            need = max(deal, min(lookahead, n - pos))
-            if pos + need <= n:
-                while ready < pos + need:
-                    stop = min(n, ready + block)
-                    for i in range(ready, stop):
-                        j, s0, s1, s2, s3 = _pick(i, n, s0, s1, s2, s3)
-                        c = shoe[j]
-                        shoe[j] = shoe[i]
-                        shoe[i] = c
-                    ready = stop
-            else:
-                pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3 = _shuffle_ahead(
-                    shoe, n, block, irc, need,
-                    pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3,
-                )  # fmt: skip
-        p1 = shoe[pos] & 15
+            # shuffle ahead the deal's cards and most rounds' draws, in one call
+            pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _shuffle_ahead(
+                shoe, n, block, irc, max(deal, min(lookahead, n - pos)),
+                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
+            )  # fmt: skip
+        # every dealt card joins the running count as it is dealt (read before the next round)
+        c = shoe[pos]
         pos += 1
+        rc += c >> 4
+        p1 = c & 15
         for s in range(others):
-            o_c1[s] = shoe[pos] & 15
+            c = shoe[pos]
             pos += 1
-        up = shoe[pos] & 15
+            rc += c >> 4
+            o_c1[s] = c & 15
+        c = shoe[pos]
         pos += 1
-        p2 = shoe[pos] & 15
+        rc += c >> 4
+        up = c & 15
+        c = shoe[pos]
         pos += 1
+        rc += c >> 4
+        p2 = c & 15
         for s in range(others):
-            o_c2[s] = shoe[pos] & 15
+            c = shoe[pos]
             pos += 1
+            rc += c >> 4
+            o_c2[s] = c & 15
         hole = 0
         if peek == 1:
-            hole = shoe[pos] & 15
+            c = shoe[pos]
             pos += 1
+            rc += c >> 4
+            hole = c & 15
 
         net = 0
         nh = 1
@@ -489,11 +483,11 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
                     elif pa == PAIR_SURRENDER and surrender == 1:
                         late_out = True
                 if split_now:
-                    _store(ss, rng, pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3)
+                    _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
                     nh = _play_seat(
                         shoe, rng, ss, prm, dec, pairs, up, p1, p2, h_total, h_mult, h_flag
                     )
-                    pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+                    pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
                     split_round = 1
                 elif late_out:
                     h_flag[0] = F_SURRENDER
@@ -515,14 +509,16 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
                             flag = F_SURRENDER
                             break
                         if pos >= ready:
-                            (pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3) = (
+                            (pos, ready, rc, round_start, shuffles, s0, s1, s2, s3) = (
                                 _shuffle_ahead(
                                     shoe, n, block, irc, 1,
-                                    pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3,
+                                    pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
                                 )
                             )  # fmt: skip
-                        c = shoe[pos] & 15
+                        c = shoe[pos]
                         pos += 1
+                        rc += c >> 4
+                        c &= 15
                         total += c
                         ncards += 1
                         if c == 1:
@@ -542,7 +538,7 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
             others_live = False
             others_total = False
             if others > 0:
-                _store(ss, rng, pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3)
+                _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
                 for s in range(others):
                     a = o_c1[s]
                     b = o_c2[s]
@@ -556,7 +552,7 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
                         if o_flag[k] == F_STAND:
                             others_live = True
                             others_total = True
-                pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
 
             # ---- the dealer
             # live: someone needs the dealer's hand; live_total: someone needs it played out
@@ -588,14 +584,16 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
                         if dv == 17 and not (h17 == 1 and dace and dealer_total == 7):
                             break
                     if pos >= ready:
-                        (pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3) = (
+                        (pos, ready, rc, round_start, shuffles, s0, s1, s2, s3) = (
                             _shuffle_ahead(
                                 shoe, n, block, irc, 1,
-                                pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3,
+                                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
                             )
                         )  # fmt: skip
-                    c = shoe[pos] & 15
+                    c = shoe[pos]
                     pos += 1
+                    rc += c >> 4
+                    c &= 15
                     dealer_total += c
                     dcards += 1
                     if c == 1:
@@ -680,7 +678,7 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
         if tracing == 1:
             trace[r] = net
 
-    _store(ss, rng, pos, ready, counted, rc, round_start, shuffles, s0, s1, s2, s3)
+    _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
     counters[C_ROUNDS] += n_rounds
     counters[C_HANDS] += n_hands
     counters[C_INITIAL_BET] += n_initial
