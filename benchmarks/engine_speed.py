@@ -102,9 +102,31 @@ def engine_one_core(data: dict, rounds: int) -> float:
 
 
 def engine_all_cores(data: dict, rounds: int, workers: int) -> float:
+    """Steady-state rounds per second on ``workers`` processes (the worker server already up)."""
+    warm = {**data, "simulation": {**data["simulation"], "rounds": 100_000 * workers}}
+    run_simulation_from_config(warm, workers=workers)
     data = {**data, "simulation": {**data["simulation"], "rounds": rounds}}
     result = run_simulation_from_config(data, workers=workers).to_dict()
     return result["rounds_per_second"]
+
+
+def cold_parallel_start_seconds(workers: int) -> float:
+    """A fresh interpreter's first parallel run of a tiny job: the worker server's start-up."""
+    code = (
+        "import time\n"
+        "from jost_engine import default_config, run_simulation_from_config\n"
+        "if __name__ == '__main__':\n"
+        "    d = default_config().model_dump(mode='json')\n"
+        f"    d['simulation']['rounds'] = {50_000 * workers}\n"
+        "    t = time.perf_counter()\n"
+        f"    run_simulation_from_config(d, workers={workers})\n"
+        "    print(time.perf_counter() - t)\n"
+    )
+    script = BUILD / "cold_start.py"
+    BUILD.mkdir(parents=True, exist_ok=True)
+    script.write_text(code)
+    out = subprocess.run([sys.executable, str(script)], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
 
 
 def first_call_seconds() -> float:
@@ -136,6 +158,7 @@ def main() -> None:
     print("benchmark engine_speed v1")
     print(f"machine cores={workers} cpu={platform.processor() or platform.machine()}")
     print(f"first_call_seconds {first_call_seconds():.3f}")
+    print(f"cold_parallel_start_seconds {cold_parallel_start_seconds(workers):.3f}")
     exe = build_refsim()
     for label, counting in (("flat", False), ("hilo_ramp", True)):
         data = refsim_config(rounds, counting)

@@ -148,17 +148,18 @@ def _pick(i, n, s0, s1, s2, s3):
         prod = (x >> np.uint64(32)) * m
         low = prod & _MASK32
         if low >= m or low >= (_TWO32 - m) % m:
-            return i + np.int64(prod >> np.uint64(32)), s0, s1, s2, s3
+            return np.uint64(i) + (prod >> np.uint64(32)), s0, s1, s2, s3
 
 
 @njit(cache=True)
 def _shuffle_ahead(shoe, n, block, irc, need, pos, ready, rc, start, shuffles, s0, s1, s2, s3):
     """Extend the shuffled prefix so that ``need`` more cards can be dealt.
 
-    The rare path (the main loop shuffles ahead inline before each round); the shoe state
-    travels as plain integers and comes back as a tuple. When the shoe runs out in the middle
-    of a round, the discards of earlier rounds are reshuffled: the round's cards move to the
-    front, the count restarts, and dealing continues from the rest.
+    Called when the shuffled prefix runs short: before a round (for the deal and most of its
+    draws, a block at a time) and, rarely, in the middle of one. The shoe state travels as plain
+    integers and comes back as a tuple, so only the shoe array crosses the call. When the shoe
+    runs out in the middle of a round, the discards of earlier rounds are reshuffled: the
+    round's cards move to the front, the count restarts, and dealing continues from the rest.
     """
     if pos + need > n:
         k = n - start
@@ -174,10 +175,12 @@ def _shuffle_ahead(shoe, n, block, irc, need, pos, ready, rc, start, shuffles, s
     while ready < pos + need:
         stop = min(n, ready + block)
         for i in range(ready, stop):
+            # unsigned positions: no negative-index fix-ups in the hottest loop
             j, s0, s1, s2, s3 = _pick(i, n, s0, s1, s2, s3)
+            iu = np.uint64(i)
             c = shoe[j]
-            shoe[j] = shoe[i]
-            shoe[i] = c
+            shoe[j] = shoe[iu]
+            shoe[iu] = c
         ready = stop
     return pos, ready, rc, start, shuffles, s0, s1, s2, s3
 
