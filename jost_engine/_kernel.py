@@ -51,7 +51,8 @@ P_BLOCK = 21  # lazy-shuffle block size
 P_TRACE = 22  # 1: record each round's net result in the trace array
 P_IRC = 23  # initial running count after a shuffle (times TAG_DEN)
 P_LOOKAHEAD = 24  # cards made ready before each round, so the deal needs no checks
-N_PARAMS = 25
+P_TC_MUL = 25  # true count = floor(running count * TC_MUL / tc_den[cards remaining])
+N_PARAMS = 26
 
 # --- shoe state vector (int64): shared with the rare-path functions -------------------------
 S_POS = 0  # next card to deal
@@ -124,6 +125,20 @@ def _di(ctx, soft, value, up):
 def _pi(ctx, card, up):
     """Index into the flattened pair table ``pairs[context, card, up]`` (2×11×11)."""
     return (ctx * 11 + card) * 11 + up
+
+
+@njit(cache=True)
+def _floor_div(a, b, inv_b):
+    """floor(a / b) for integers, exactly, without a hardware divide (b > 0, inv_b = 1 / b).
+
+    The float product is within one of the answer; integer checks settle it.
+    """
+    q = np.int64(np.floor(a * inv_b))
+    if q * b > a:
+        q -= 1
+    elif (q + 1) * b <= a:
+        q += 1
+    return q
 
 
 @njit(cache=True)
@@ -296,7 +311,9 @@ def _play_seat(shoe, rng, ss, prm, dec, pairs, up, c1, c2, out_total, out_mult, 
 
 
 @njit(cache=True)
-def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters, by_tc, trace):
+def simulate_chunk(
+    shoe, rng, ss, prm, dec, pairs, bet_by_tc, tc_den, tc_inv, n_rounds, counters, by_tc, trace
+):
     """Play ``n_rounds`` rounds, continuing from the shoe/RNG state, adding to the counters."""
     n = prm[P_NCARDS]
     cut = prm[P_CUT]
@@ -316,9 +333,7 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
     tc_max = prm[P_TC_MAX]
     irc = prm[P_IRC]
     tracing = prm[P_TRACE]
-    balanced = prm[P_BALANCED]
-    tag_den = prm[P_TAG_DEN]
-    deck_est = prm[P_DECK_EST]
+    tc_mul = prm[P_TC_MUL]
     tc_rounding = prm[P_TC_ROUNDING]
     block = prm[P_BLOCK]
     deal = 2 * (others + 1) + 1 + peek  # cards of the initial deal
@@ -360,29 +375,20 @@ def simulate_chunk(shoe, rng, ss, prm, dec, pairs, bet_by_tc, n_rounds, counters
             ready = 0
             rc = irc
             shuffles += 1
-        # the true count (CONFIG.md): exact integer arithmetic, no float rounding at the edges
-        if balanced == 0:
-            num = rc
-            den = tag_den
-        else:
-            remaining = n - pos
-            if deck_est == 0:
-                num = rc * 52
-                den = remaining * tag_den
-            elif deck_est == 1:
-                halves = max((remaining + 13) // 26, 1)
-                num = rc * 2
-                den = halves * tag_den
-            else:
-                decks = max((remaining + 26) // 52, 1)
-                num = rc
-                den = decks * tag_den
+        # the true count (CONFIG.md), exactly: tc_den[remaining] is the divisor for the cards
+        # left (decks estimated per the config, times the tag denominator)
+        remaining = n - pos
+        num = rc * tc_mul
         if tc_rounding == 0:
-            tc = num // den
+            tc = _floor_div(num, tc_den[remaining], tc_inv[remaining])
         elif tc_rounding == 1:
-            tc = num // den if num >= 0 else -((-num) // den)
+            if num >= 0:
+                tc = _floor_div(num, tc_den[remaining], tc_inv[remaining])
+            else:
+                tc = -_floor_div(-num, tc_den[remaining], tc_inv[remaining])
         else:
-            tc = (2 * num + den) // (2 * den)
+            d = tc_den[remaining]
+            tc = _floor_div(2 * num + d, 2 * d, 0.5 * tc_inv[remaining])
         if tc > tc_max:
             tc = tc_max
         elif tc < -tc_max:

@@ -101,7 +101,21 @@ def run_shard(
             raise SimulationCancelled(f"stopped after {done} rounds of shard {shard.index}")
         n = min(step, shard.rounds - done)
         out = trace_arr[done : done + n] if trace else trace_arr
-        k.simulate_chunk(shoe, rng, ss, params, dec, pairs, t.bet_by_tc, n, counters, by_tc, out)
+        k.simulate_chunk(
+            shoe,
+            rng,
+            ss,
+            params,
+            dec,
+            pairs,
+            t.bet_by_tc,
+            t.tc_den,
+            t.tc_inv,
+            n,
+            counters,
+            by_tc,
+            out,
+        )
         done += n
         if progress is not None:
             progress(done)

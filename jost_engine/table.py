@@ -32,6 +32,8 @@ class GameTables:
     dec: np.ndarray
     pairs: np.ndarray
     bet_by_tc: np.ndarray
+    tc_den: np.ndarray
+    tc_inv: np.ndarray
     shoe: np.ndarray
     tags: CountTags
     scale: int
@@ -46,6 +48,25 @@ def money_scale(blackjack_payout: float) -> tuple[int, int]:
     frac = Fraction(blackjack_payout).limit_denominator(1000)
     scale = math.lcm(2, frac.denominator)
     return scale, int(frac * scale)
+
+
+def true_count_divisors(cards: int, tags: CountTags, estimation: str) -> tuple[int, np.ndarray]:
+    """The true count as ``floor(running count × mul / den[cards remaining])`` (CONFIG.md).
+
+    ``exact``: decks = remaining / 52; ``half_deck``: the nearest half deck (ties up, at least
+    one half); ``full_deck``: the nearest deck (ties up, at least one). Unbalanced systems use
+    the running count itself. The tag denominator (2 for half-point tags) divides too.
+    """
+    remaining = np.arange(cards + 1, dtype=np.int64)
+    if not tags.balanced:
+        return 1, np.full(cards + 1, tags.denominator, dtype=np.int64)
+    if estimation == "exact":
+        mul, decks = 52, np.maximum(remaining, 1)
+    elif estimation == "half_deck":
+        mul, decks = 2, np.maximum((remaining + 13) // 26, 1)
+    else:
+        mul, decks = 1, np.maximum((remaining + 26) // 52, 1)
+    return mul, decks * tags.denominator
 
 
 def unsupported(config: Config) -> list[dict[str, str]]:
@@ -107,12 +128,16 @@ def prepare(config: Config) -> GameTables:
     p[k.P_BLOCK] = CSM_BLOCK if continuous else SHUFFLE_BLOCK
     p[k.P_LOOKAHEAD] = CSM_BLOCK if continuous else LOOKAHEAD
     p[k.P_IRC] = 0
+    tc_mul, tc_den = true_count_divisors(n, tags, tc_method.deck_estimation)
+    p[k.P_TC_MUL] = tc_mul
     dec, pairs = decision_tables(chart_for(config), rules)
     return GameTables(
         params=p,
         dec=dec,
         pairs=pairs,
         bet_by_tc=bet_by_true_count(config.betting, TC_MAX),
+        tc_den=tc_den,
+        tc_inv=1.0 / tc_den,
         shoe=shoe,
         tags=tags,
         scale=scale,
