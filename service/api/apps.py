@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    """The machine API: JSON endpoints over the simulator's services and selectors."""
+
+    name = "service.api"
+    label = "api"
+    verbose_name = "JOST API"

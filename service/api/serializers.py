@@ -1,0 +1,104 @@
+"""Output (and query) serializers: the JSON shapes of the API, and nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from service.simulator.models import JobStatus, SimulationJob
+
+
+def _absolute(context: dict[str, Any], name: str, job: SimulationJob) -> str:
+    url = reverse(f"api:{name}", kwargs={"job_id": job.pk})
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class ProgressSerializer(serializers.Serializer):
+    rounds_done = serializers.IntegerField()
+    rounds_total = serializers.IntegerField()
+    fraction = serializers.SerializerMethodField()
+
+    def get_fraction(self, job: SimulationJob) -> float:
+        return round(job.rounds_done / job.rounds_total, 6) if job.rounds_total else 0.0
+
+
+class JobSerializer(serializers.Serializer):
+    """A job as listed: everything but the config and the result."""
+
+    job_id = serializers.UUIDField(source="id")
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=JobStatus.choices)
+    progress = ProgressSerializer(source="*")
+    attempts = serializers.IntegerField()
+    cancel_requested = serializers.BooleanField()
+    error = serializers.SerializerMethodField()
+    config_digest = serializers.CharField()
+    engine_version = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    heartbeat_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    status_url = serializers.SerializerMethodField()
+    result_url = serializers.SerializerMethodField()
+
+    def get_error(self, job: SimulationJob) -> str | None:
+        return job.error or None
+
+    def get_status_url(self, job: SimulationJob) -> str:
+        return _absolute(self.context, "job-status", job)
+
+    def get_result_url(self, job: SimulationJob) -> str:
+        return _absolute(self.context, "job-result", job)
+
+
+class JobEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    attempt = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class JobDetailSerializer(JobSerializer):
+    """A job's status page: the list fields, its event log, and the result when COMPLETE."""
+
+    result = serializers.JSONField(source="result_data", allow_null=True)
+    events = JobEventSerializer(many=True, source="events.all")
+
+
+class SubmitResponseSerializer(serializers.Serializer):
+    job_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=JobStatus.choices)
+    status_url = serializers.URLField()
+    result_url = serializers.URLField()
+    created_at = serializers.DateTimeField()
+
+
+class JobListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        data = {k: v for k, v in data.items()}
+        if isinstance(data.get("status"), str):
+            data["status"] = data["status"].upper()
+        return super().to_internal_value(data)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every error response."""
+
+    error = serializers.CharField()
+    detail = serializers.CharField()
+    problems = serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    username = serializers.CharField()

@@ -1,0 +1,34 @@
+"""The Celery app: ``celery -A service.celery_app worker``.
+
+Configuration comes from `service.settings` (the ``CELERY_`` names); the broker is Redis in
+production and the embedded file-system broker by default. Results are never stored in Celery:
+the `SimulationJob` row is the source of truth.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service.settings")
+
+app = Celery("jost")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _queues() -> tuple[Queue, Queue]:
+    """The jobs queue and a small control queue, so the reaper never waits behind a backlog."""
+    name = app.conf.task_default_queue
+    control = f"{name}.control"
+    return (
+        Queue(name, Exchange(name, type="direct"), routing_key=name),
+        Queue(control, Exchange(control, type="direct"), routing_key=control),
+    )
+
+
+_jobs_queue, _control_queue = _queues()
+app.conf.task_queues = (_jobs_queue, _control_queue)
+app.conf.task_routes = {"simulator.reap_stale_jobs": {"queue": _control_queue.name}}
+app.autodiscover_tasks(["service.simulator"])
