@@ -42,7 +42,7 @@ HILO_RAMP = [
 ]
 
 
-def refsim_config(rounds: int, counting: bool) -> dict:
+def refsim_config(rounds: int, counting: bool, indices: bool = False) -> dict:
     """The engine config of refsim.c's game."""
     data = default_config().model_dump(mode="json")
     data["name"] = "refsim.c game" + (" (Hi-Lo 1-12)" if counting else " (flat)")
@@ -71,6 +71,8 @@ def refsim_config(rounds: int, counting: bool) -> dict:
         }
         data["betting"]["ramp"] = HILO_RAMP
         data["betting"]["table_max"] = 500
+    if indices:
+        data["strategy"]["deviations"] = ["illustrious_18"]
     return data
 
 
@@ -221,6 +223,10 @@ def main() -> None:
             print(f"{label}.engine_vs_refsim {one / ref:.3f}")
         print(f"{label}.engine_{workers}cores_rounds_per_s {many:.0f}")
         print(f"{label}.scaling_{workers}cores {many / one:.3f}")
+    flat = engine_one_core(refsim_config(rounds, False), rounds)
+    i18 = engine_one_core(refsim_config(rounds, True, indices=True), rounds)
+    print(f"hilo_ramp_i18.engine_1core_rounds_per_s {i18:.0f}")
+    print(f"hilo_ramp_i18.flat_over_i18 {flat / i18:.3f}")
     default = default_config().model_dump(mode="json")
     print(f"default_config.engine_1core_rounds_per_s {engine_one_core(default, rounds):.0f}")
     if args.memory:

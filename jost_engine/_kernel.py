@@ -52,7 +52,8 @@ P_TRACE = 22  # 1: record each round's net result in the trace array
 P_IRC = 23  # initial running count after a shuffle (times TAG_DEN)
 P_LOOKAHEAD = 24  # cards made ready before each round, so the deal needs no checks
 P_TC_MUL = 25  # true count = floor(running count * TC_MUL / tc_den[cards remaining])
-N_PARAMS = 26
+P_HAS_INDEX = 26  # 1: index plays are in force (see jost_engine.index_plays)
+N_PARAMS = 27
 
 # --- shoe state vector (int64): shared with the rare-path functions -------------------------
 S_POS = 0  # next card to deal
@@ -139,6 +140,28 @@ def _floor_div(a, b, inv_b):
     elif (q + 1) * b <= a:
         q += 1
     return q
+
+
+@njit(cache=True)
+def _true_count(rc, tc_mul, den, inv, rounding):
+    """The true count from the running count and the divisor for the cards remaining."""
+    num = rc * tc_mul
+    if rounding == 0:
+        return _floor_div(num, den, inv)
+    if rounding == 1:
+        return _floor_div(num, den, inv) if num >= 0 else -_floor_div(-num, den, inv)
+    return _floor_div(2 * num + den, 2 * den, 0.5 * inv)
+
+
+@njit(cache=True)
+def _index_play(play, d, tc, devs):
+    """Follow a cell's chain of index plays (rare: only cells that have one)."""
+    while d >= 0:
+        a = devs[4 * d + 1] if tc >= devs[4 * d] else devs[4 * d + 2]
+        if a >= 0:
+            return a
+        d = devs[4 * d + 3]
+    return play
 
 
 @njit(cache=True)
@@ -239,7 +262,10 @@ def _draw(shoe, rng, ss, prm):
 
 
 @njit(cache=True)
-def _play_seat(shoe, rng, ss, prm, dec, pairs, up, c1, c2, out_total, out_mult, out_flag):
+def _play_seat(
+    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play, use_index,
+    up, c1, c2, out_total, out_mult, out_flag,
+):  # fmt: skip
     """Play one seat's hand from its first two cards, splits included.
 
     Fills, per final hand, its total, its bet multiplier (1, or 2 when doubled) and a flag
@@ -266,6 +292,8 @@ def _play_seat(shoe, rng, ss, prm, dec, pairs, up, c1, c2, out_total, out_mult, 
             if ncards == 2 and a == b and nh < max_hands and (a != 1 or not from_split or rsa):
                 ctx = CTX_SPLIT if from_split else CTX_FIRST
                 pa = pairs[_pi(ctx, a, up)]
+                if use_index == 1 and pair_first[_pi(ctx, a, up)] >= 0:
+                    pa = _index_play(pa, pair_first[_pi(ctx, a, up)], tc_play, devs)
                 if pa == PAIR_SPLIT:
                     nh += 1
                     b = _draw(shoe, rng, ss, prm)
@@ -284,7 +312,10 @@ def _play_seat(shoe, rng, ss, prm, dec, pairs, up, c1, c2, out_total, out_mult, 
             if value >= 21:
                 break
             ctx = (CTX_SPLIT if from_split else CTX_FIRST) if ncards == 2 else CTX_LATER
-            act = dec[_di(ctx, soft, value, up)]
+            cell = _di(ctx, soft, value, up)
+            act = dec[cell]
+            if use_index == 1 and dev_first[cell] >= 0:
+                act = _index_play(act, dev_first[cell], tc_play, devs)
             if act == A_STAND:
                 break
             if act == A_SURRENDER:
@@ -312,8 +343,9 @@ def _play_seat(shoe, rng, ss, prm, dec, pairs, up, c1, c2, out_total, out_mult, 
 
 @njit(cache=True)
 def simulate_chunk(
-    shoe, rng, ss, prm, dec, pairs, bet_by_tc, tc_den, tc_inv, n_rounds, counters, by_tc, trace
-):
+    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, bet_by_tc, tc_den, tc_inv,
+    n_rounds, counters, by_tc, trace,
+):  # fmt: skip
     """Play ``n_rounds`` rounds, continuing from the shoe/RNG state, adding to the counters."""
     n = prm[P_NCARDS]
     cut = prm[P_CUT]
@@ -334,6 +366,7 @@ def simulate_chunk(
     irc = prm[P_IRC]
     tracing = prm[P_TRACE]
     tc_mul = prm[P_TC_MUL]
+    has_index = prm[P_HAS_INDEX]
     tc_rounding = prm[P_TC_ROUNDING]
     block = prm[P_BLOCK]
     deal = 2 * (others + 1) + 1 + peek  # cards of the initial deal
@@ -378,17 +411,7 @@ def simulate_chunk(
         # the true count (CONFIG.md), exactly: tc_den[remaining] is the divisor for the cards
         # left (decks estimated per the config, times the tag denominator)
         remaining = n - pos
-        num = rc * tc_mul
-        if tc_rounding == 0:
-            tc = _floor_div(num, tc_den[remaining], tc_inv[remaining])
-        elif tc_rounding == 1:
-            if num >= 0:
-                tc = _floor_div(num, tc_den[remaining], tc_inv[remaining])
-            else:
-                tc = -_floor_div(-num, tc_den[remaining], tc_inv[remaining])
-        else:
-            d = tc_den[remaining]
-            tc = _floor_div(2 * num + d, 2 * d, 0.5 * tc_inv[remaining])
+        tc = _true_count(rc, tc_mul, tc_den[remaining], tc_inv[remaining], tc_rounding)
         if tc > tc_max:
             tc = tc_max
         elif tc < -tc_max:
@@ -433,6 +456,13 @@ def simulate_chunk(
             pos += 1
             rc += c >> 4
             hole = c & 15
+        # the count index plays and insurance read: the cards face up on the table, so every
+        # card dealt but the hole card (which stays unknown, and in the cards remaining)
+        tc_play = tc
+        if has_index == 1 or ins_on == 1:
+            seen = rc - (c >> 4) if peek == 1 else rc
+            unseen = n - pos + peek
+            tc_play = _true_count(seen, tc_mul, tc_den[unseen], tc_inv[unseen], tc_rounding)
 
         net = 0
         nh = 1
@@ -444,17 +474,24 @@ def simulate_chunk(
         ace = p1 == 1 or p2 == 1
 
         # ---- insurance / even money (decided before the peek)
-        if up == 1 and ins_offered == 1 and ins_on == 1 and tc >= ins_tc:
+        if up == 1 and ins_offered == 1 and ins_on == 1 and tc_play >= ins_tc:
             insured = 1
 
         # ---- early surrender: before the dealer checks
         early_out = False
         if surrender == 2 and not pbj:
-            if p1 == p2 and max_hands > 1 and pairs[_pi(CTX_FIRST, p1, up)] != 0:
-                early_out = pairs[_pi(CTX_FIRST, p1, up)] == PAIR_SURRENDER
+            pa = pairs[_pi(CTX_FIRST, p1, up)]
+            if has_index == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
+                pa = _index_play(pa, pair_first[_pi(CTX_FIRST, p1, up)], tc_play, devs)
+            if p1 == p2 and max_hands > 1 and pa != 0:
+                early_out = pa == PAIR_SURRENDER
             else:
                 sv = total + 10 if (ace and total <= 11) else total
-                early_out = dec[_di(CTX_FIRST, 1 if sv != total else 0, sv, up)] == A_SURRENDER
+                cell = _di(CTX_FIRST, 1 if sv != total else 0, sv, up)
+                act = dec[cell]
+                if has_index == 1 and dev_first[cell] >= 0:
+                    act = _index_play(act, dev_first[cell], tc_play, devs)
+                early_out = act == A_SURRENDER
 
         if peek == 1 and (up == 1 or up == 10) and up + hole == 11:
             # ---- dealer blackjack, found by the peek: the round is over
@@ -487,6 +524,8 @@ def simulate_chunk(
                 late_out = False
                 if p1 == p2 and max_hands > 1:
                     pa = pairs[_pi(CTX_FIRST, p1, up)]
+                    if has_index == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
+                        pa = _index_play(pa, pair_first[_pi(CTX_FIRST, p1, up)], tc_play, devs)
                     if pa == PAIR_SPLIT:
                         split_now = True
                     elif pa == PAIR_SURRENDER and surrender == 1:
@@ -494,7 +533,23 @@ def simulate_chunk(
                 if split_now:
                     _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
                     nh = _play_seat(
-                        shoe, rng, ss, prm, dec, pairs, up, p1, p2, h_total, h_mult, h_flag
+                        shoe,
+                        rng,
+                        ss,
+                        prm,
+                        dec,
+                        pairs,
+                        dev_first,
+                        pair_first,
+                        devs,
+                        tc_play,
+                        has_index,
+                        up,
+                        p1,
+                        p2,
+                        h_total,
+                        h_mult,
+                        h_flag,
                     )
                     pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
                     split_round = 1
@@ -511,7 +566,10 @@ def simulate_chunk(
                         value = total + 10 * soft
                         if value >= 21:
                             break
-                        act = dec[_di(CTX_FIRST if ncards == 2 else CTX_LATER, soft, value, up)]
+                        cell = _di(CTX_FIRST if ncards == 2 else CTX_LATER, soft, value, up)
+                        act = dec[cell]
+                        if has_index == 1 and dev_first[cell] >= 0:
+                            act = _index_play(act, dev_first[cell], tc_play, devs)
                         if act == A_STAND:
                             break
                         if act == A_SURRENDER:
@@ -555,7 +613,23 @@ def simulate_chunk(
                         others_live = True  # a natural needs the ENHC dealer's second card
                         continue
                     on = _play_seat(
-                        shoe, rng, ss, prm, dec, pairs, up, a, b, o_total, o_mult, o_flag
+                        shoe,
+                        rng,
+                        ss,
+                        prm,
+                        dec,
+                        pairs,
+                        dev_first,
+                        pair_first,
+                        devs,
+                        tc_play,
+                        0,
+                        up,
+                        a,
+                        b,
+                        o_total,
+                        o_mult,
+                        o_flag,
                     )
                     for k in range(on):
                         if o_flag[k] == F_STAND:

@@ -139,18 +139,38 @@ class ReferenceGame:
         rng = Xoshiro256(rng_state(self.config.simulation.seed, stream))
         self.shoe = Shoe(self.t.shoe, rng, self.p["P_BLOCK"], self.p["P_IRC"])
         self.rules = self.config.rules
+        self.tc_play = 0
 
     # ---- decisions ------------------------------------------------------------------------
-    def action(self, hand: Hand, up: int) -> int:
+    def action(self, hand: Hand, up: int, ours: bool = True) -> int:
         if len(hand.cards) == 2:
             ctx = k.CTX_SPLIT if hand.from_split else k.CTX_FIRST
         else:
             ctx = k.CTX_LATER
-        return int(self.t.dec[ctx, 1 if hand.soft else 0, hand.value, up])
+        cell = (ctx, 1 if hand.soft else 0, hand.value, up)
+        play = int(self.t.dec[cell])
+        if not ours:
+            return play  # the other seats play basic strategy
+        return self.index_play(play, int(self.t.index.dev_first.reshape(self.t.dec.shape)[cell]))
 
-    def pair_action(self, hand: Hand, up: int) -> int:
+    def pair_action(self, hand: Hand, up: int, ours: bool = True) -> int:
         ctx = k.CTX_SPLIT if hand.from_split else k.CTX_FIRST
-        return int(self.t.pairs[ctx, hand.cards[0], up])
+        cell = (ctx, hand.cards[0], up)
+        play = int(self.t.pairs[cell])
+        if not ours:
+            return play
+        return self.index_play(play, int(self.t.index.pair_first.reshape(self.t.pairs.shape)[cell]))
+
+    def index_play(self, play: int, index: int) -> int:
+        """Walk a cell's index plays at the playing count (the chart's play if none fires)."""
+        devs = self.t.index.devs.reshape(-1, 4)
+        while index >= 0:
+            threshold, above, below, following = (int(x) for x in devs[index])
+            chosen = above if self.tc_play >= threshold else below
+            if chosen >= 0:
+                return chosen
+            index = following
+        return play
 
     def may_split(self, hand: Hand, n_hands: int) -> bool:
         if len(hand.cards) != 2 or hand.cards[0] != hand.cards[1]:
@@ -159,10 +179,8 @@ class ReferenceGame:
             return False
         return hand.cards[0] != 1 or not hand.from_split or self.rules.resplit_aces
 
-    def true_count(self) -> int:
-        rc = self.shoe.count_seen()
+    def true_count(self, rc: int, remaining: int) -> int:
         den = self.t.tags.denominator
-        remaining = self.shoe.n - self.shoe.pos
         if not self.t.tags.balanced:
             num, d = rc, den
         elif self.config.counting.true_count.deck_estimation == "exact":
@@ -179,7 +197,7 @@ class ReferenceGame:
         return (2 * num + d) // (2 * d)
 
     # ---- a seat's play ----------------------------------------------------------------------
-    def play_seat(self, first: Hand, up: int) -> list[Hand]:
+    def play_seat(self, first: Hand, up: int, ours: bool = True) -> list[Hand]:
         """Play a hand and every hand split from it, in casino order."""
         hands = [first]
         i = 0
@@ -189,7 +207,7 @@ class ReferenceGame:
                 hand.cards.append(self.shoe.draw())
             while True:
                 if self.may_split(hand, len(hands)):
-                    pa = self.pair_action(hand, up)
+                    pa = self.pair_action(hand, up, ours)
                     if pa == k.PAIR_SPLIT:
                         card = hand.cards[0]
                         hands.append(Hand([card], from_split=True))
@@ -203,7 +221,7 @@ class ReferenceGame:
                     break
                 if hand.value >= 21:
                     break
-                act = self.action(hand, up)
+                act = self.action(hand, up, ours)
                 if act == k.A_STAND:
                     break
                 if act == k.A_SURRENDER:
@@ -224,7 +242,8 @@ class ReferenceGame:
         shoe = self.shoe
         if p["P_CONTINUOUS"] or shoe.pos >= p["P_CUT"]:
             shoe.shuffle()
-        tc = max(-p["P_TC_MAX"], min(p["P_TC_MAX"], self.true_count()))
+        rc = shoe.count_seen()
+        tc = max(-p["P_TC_MAX"], min(p["P_TC_MAX"], self.true_count(rc, shoe.n - shoe.pos)))
         bet = int(self.t.bet_by_tc[tc + p["P_TC_MAX"]])
         scale = p["P_SCALE"]
         half = scale // 2
@@ -242,9 +261,17 @@ class ReferenceGame:
         for seat in seats:
             seat.cards.append(shoe.draw())
         dealer = [up, shoe.draw()] if peek else [up]
+        # the playing count: every card face up (the hole card is unseen)
+        seen = shoe.count_seen()
+        if peek:
+            seen -= card_tag(shoe.cards[shoe.pos - 1])
+        self.tc_play = self.true_count(seen, shoe.n - shoe.pos + peek)
 
         insured = (
-            up == 1 and self.rules.insurance_offered and p["P_INS_ON"] == 1 and tc >= p["P_INS_TC"]
+            up == 1
+            and self.rules.insurance_offered
+            and p["P_INS_ON"] == 1
+            and self.tc_play >= p["P_INS_TC"]
         )
         natural = player.natural
         if p["P_SURRENDER"] == 2 and not natural and self._wants_surrender(player, up):
@@ -277,7 +304,7 @@ class ReferenceGame:
             if seat.natural:
                 others_live = True
                 continue
-            for hand in self.play_seat(seat, up):
+            for hand in self.play_seat(seat, up, ours=False):
                 if not hand.busted and not hand.surrendered:
                     others_live = others_total = True
 

@@ -102,20 +102,9 @@ def run_shard(
         n = min(step, shard.rounds - done)
         out = trace_arr[done : done + n] if trace else trace_arr
         k.simulate_chunk(
-            shoe,
-            rng,
-            ss,
-            params,
-            dec,
-            pairs,
-            t.bet_by_tc,
-            t.tc_den,
-            t.tc_inv,
-            n,
-            counters,
-            by_tc,
-            out,
-        )
+            shoe, rng, ss, params, dec, pairs, t.index.dev_first, t.index.pair_first,
+            t.index.devs, t.bet_by_tc, t.tc_den, t.tc_inv, n, counters, by_tc, out,
+        )  # fmt: skip
         done += n
         if progress is not None:
             progress(done)

@@ -12,6 +12,7 @@ from jost_engine import _kernel as k
 from jost_engine.betting import bet_by_true_count
 from jost_engine.config import Config, ConfigError
 from jost_engine.counting import CountTags, count_tags
+from jost_engine.index_plays import IndexTables, index_tables
 from jost_engine.shoe import new_shoe
 from jost_engine.strategy import chart_for, decision_tables
 
@@ -31,6 +32,7 @@ class GameTables:
     params: np.ndarray
     dec: np.ndarray
     pairs: np.ndarray
+    index: IndexTables
     bet_by_tc: np.ndarray
     tc_den: np.ndarray
     tc_inv: np.ndarray
@@ -79,10 +81,15 @@ def unsupported(config: Config) -> list[dict[str, str]]:
                 "message": "the simulator deals from real decks; an infinite deck is for analysis",
             }
         )
-    if config.strategy.deviations:
-        problems.append(
-            {"path": "strategy.deviations", "message": "index plays are not simulated yet"}
-        )
+    for i, item in enumerate(config.strategy.deviations):
+        if not isinstance(item, str) and "," in item.hand and item.action != "split":
+            problems.append(
+                {
+                    "path": f"strategy.deviations.{i}.action",
+                    "message": "an index play on a pair can only split (or not split) it; "
+                    "use the hand's total for other plays",
+                }
+            )
     if config.betting.spots != 1:
         problems.append({"path": "betting.spots", "message": "only one spot is simulated yet"})
     if config.betting.wong_in_at is not None or config.betting.wong_out_below is not None:
@@ -100,7 +107,9 @@ def prepare(config: Config) -> GameTables:
     scale, bj_win = money_scale(rules.blackjack_payout)
     shoe = new_shoe(rules.decks, tags)
     n = shoe.size
-    ins_tc = config.strategy.take_insurance_at_true_count
+    chart = chart_for(config)
+    index = index_tables(config, chart, rules)
+    ins_tc = index.insurance_index
     tc_method = config.counting.true_count
     p = np.zeros(k.N_PARAMS, dtype=np.int64)
     p[k.P_NCARDS] = n
@@ -130,11 +139,13 @@ def prepare(config: Config) -> GameTables:
     p[k.P_IRC] = 0
     tc_mul, tc_den = true_count_divisors(n, tags, tc_method.deck_estimation)
     p[k.P_TC_MUL] = tc_mul
-    dec, pairs = decision_tables(chart_for(config), rules)
+    p[k.P_HAS_INDEX] = index.active
+    dec, pairs = decision_tables(chart, rules)
     return GameTables(
         params=p,
         dec=dec,
         pairs=pairs,
+        index=index,
         bet_by_tc=bet_by_true_count(config.betting, TC_MAX),
         tc_den=tc_den,
         tc_inv=1.0 / tc_den,

@@ -54,6 +54,7 @@ def play_kernel(config: dict, cards: list[str | int], rounds: int = 1) -> Played
     trace = np.zeros(rounds, dtype=np.int64)
     k.simulate_chunk(
         shoe, rng_state(cfg.simulation.seed, 0), ss, params, t.dec.ravel(), t.pairs.ravel(),
+        t.index.dev_first, t.index.pair_first, t.index.devs,
         t.bet_by_tc, t.tc_den, t.tc_inv, rounds, counters, by_tc, trace,
     )  # fmt: skip
     from jost_engine.result import COUNTER_NAMES

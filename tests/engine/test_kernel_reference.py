@@ -62,6 +62,37 @@ CASES = {
         },
         "simulation": {"players_at_table": 3},
     },
+    "I18 + Fab 4, Hi-Lo ramp": {
+        "strategy": {"deviations": ["illustrious_18", "fab_4"]},
+        "betting": {
+            "ramp": [
+                {"true_count": 0, "units": 1},
+                {"true_count": 2, "units": 4},
+                {"true_count": 4, "units": 8},
+            ]
+        },
+    },
+    "I18 H17 no surrender, splits to 8, 3 players": {
+        "strategy": {"deviations": ["illustrious_18"]},
+        "rules": {"dealer_hits_soft_17": True, "surrender": "none", "max_split_hands": 8},
+        "simulation": {"players_at_table": 3},
+    },
+    "custom indices, early surrender": {
+        "strategy": {
+            "deviations": [
+                "fab_4",
+                {"hand": "A7", "dealer_up": "2", "action": "double", "at_or_above": 1},
+                {"hand": "13", "dealer_up": "2", "action": "hit", "below": -1},
+                {"hand": "8,8", "dealer_up": "10", "action": "split", "below": 5},
+            ]
+        },
+        "rules": {"surrender": "early"},
+    },
+    "I18 + Fab 4, no hole card, Omega II": {
+        "strategy": {"deviations": ["illustrious_18", "fab_4"]},
+        "rules": {"dealer_peeks": False},
+        "counting": {"system": "omega_2"},
+    },
     "2D H17 no surrender, 4 players": {
         "rules": {"decks": 2, "dealer_hits_soft_17": True, "surrender": "none"},
         "simulation": {"players_at_table": 4},

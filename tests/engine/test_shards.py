@@ -123,12 +123,12 @@ def test_cancel_may_be_any_callable():
 
 def test_valid_settings_the_simulator_cannot_play_are_refused_before_running():
     data = cfg(1000)
-    data["strategy"]["deviations"] = ["illustrious_18"]
+    data["betting"]["spots"] = 2
     data["rules"]["infinite_deck"] = True
     with pytest.raises(ConfigError) as err:
         run_simulation_from_config(data)
     paths = {p["path"] for p in err.value.problems}
-    assert paths == {"strategy.deviations", "rules.infinite_deck"}
+    assert paths == {"betting.spots", "rules.infinite_deck"}
 
 
 def test_invalid_config_is_a_config_error():

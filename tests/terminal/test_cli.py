@@ -203,10 +203,10 @@ def test_every_problem_is_listed_by_the_console_script(tmp_path):
 
 
 def test_valid_but_unsupported_config(tmp_path):
-    path = tmp_path / "deviations.json"
-    path.write_text(json.dumps({"strategy": {"deviations": ["illustrious_18"]}}), encoding="utf-8")
+    path = tmp_path / "spots.json"
+    path.write_text(json.dumps({"betting": {"spots": 2}}), encoding="utf-8")
     result = invoke("run", str(path), "--rounds", "1000", "--workers", "1")
-    assert_bad_input(result, str(path), "strategy.deviations")
+    assert_bad_input(result, str(path), "betting.spots")
 
 
 def test_invalid_override():

@@ -1,0 +1,201 @@
+"""Index plays: the named sets and custom deviations, resolved into small tables for the kernel.
+
+An index play changes one basic-strategy decision at a true-count threshold, in both
+directions: ``{"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": 0}`` means
+stand at a true count of 0 or more, and below it play 16 v 10 *without* standing (the chart's
+play, or, when the chart itself says stand, its alternative: hit). Surrender indices are decided
+first; the other index plays then decide among the remaining plays.
+
+The kernel reads the true count for index plays once per round, after the deal: every card of
+earlier rounds plus the cards face up on the table (the dealer's hole card excluded).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from jost_engine import _kernel as k
+from jost_engine.config import Config, Deviation, Rules
+from jost_engine.strategy import (
+    _may_double,
+    _resolve,
+    _row,
+)
+
+# Hi-Lo index plays for shoe games (4-8 decks, dealer stands on soft 17), as published by
+# Don Schlesinger, "Blackjack Attack" (3rd ed., 2005), ch. 5: the Illustrious 18 (its first
+# member, insurance at +3, is the insurance index) and the Fab 4 late-surrender indices.
+# Single- and double-deck games have somewhat different indices; the shoe values are used for
+# every game until those are added.
+ILLUSTRIOUS_18: tuple[dict[str, Any], ...] = (
+    {"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": 0},
+    {"hand": "15", "dealer_up": "10", "action": "stand", "at_or_above": 4},
+    {"hand": "10,10", "dealer_up": "5", "action": "split", "at_or_above": 5},
+    {"hand": "10,10", "dealer_up": "6", "action": "split", "at_or_above": 4},
+    {"hand": "10", "dealer_up": "10", "action": "double", "at_or_above": 4},
+    {"hand": "12", "dealer_up": "3", "action": "stand", "at_or_above": 2},
+    {"hand": "12", "dealer_up": "2", "action": "stand", "at_or_above": 3},
+    {"hand": "11", "dealer_up": "A", "action": "double", "at_or_above": 1},
+    {"hand": "9", "dealer_up": "2", "action": "double", "at_or_above": 1},
+    {"hand": "10", "dealer_up": "A", "action": "double", "at_or_above": 4},
+    {"hand": "9", "dealer_up": "7", "action": "double", "at_or_above": 3},
+    {"hand": "16", "dealer_up": "9", "action": "stand", "at_or_above": 5},
+    {"hand": "13", "dealer_up": "2", "action": "stand", "at_or_above": -1},
+    {"hand": "12", "dealer_up": "4", "action": "stand", "at_or_above": 0},
+    {"hand": "12", "dealer_up": "5", "action": "stand", "at_or_above": -2},
+    {"hand": "12", "dealer_up": "6", "action": "stand", "at_or_above": -1},
+    {"hand": "13", "dealer_up": "3", "action": "stand", "at_or_above": -2},
+)
+ILLUSTRIOUS_18_INSURANCE = 3.0
+FAB_4: tuple[dict[str, Any], ...] = (
+    {"hand": "14", "dealer_up": "10", "action": "surrender", "at_or_above": 3},
+    {"hand": "15", "dealer_up": "10", "action": "surrender", "at_or_above": 0},
+    {"hand": "15", "dealer_up": "9", "action": "surrender", "at_or_above": 2},
+    {"hand": "15", "dealer_up": "A", "action": "surrender", "at_or_above": 1},
+)
+NAMED_SETS = {"illustrious_18": ILLUSTRIOUS_18, "fab_4": FAB_4}
+
+ACTIONS = {"hit": k.A_HIT, "stand": k.A_STAND, "double": k.A_DOUBLE, "surrender": k.A_SURRENDER}
+CONTINUE = -1  # a surrender index that does not fire hands the decision to the next index
+
+
+@dataclass(frozen=True)
+class IndexTables:
+    """``dev_first[cell]`` / ``pair_first[cell]``: the first index of a decision cell (or -1);
+    ``devs[4 d: 4 d + 4]`` = threshold, action at or above it, action below it, next index."""
+
+    dev_first: np.ndarray
+    pair_first: np.ndarray
+    devs: np.ndarray
+    insurance_index: float | None
+
+    @property
+    def active(self) -> bool:
+        return self.devs.size > 0
+
+
+def index_plays(config: Config) -> list[Deviation]:
+    """The config's index plays, named sets expanded, in the order given."""
+    plays: list[Deviation] = []
+    for item in config.strategy.deviations:
+        if isinstance(item, str):
+            plays.extend(Deviation(**play) for play in NAMED_SETS[item])
+        else:
+            plays.append(item)
+    return plays
+
+
+def insurance_index(config: Config) -> float | None:
+    """The insurance index: the config's, else +3 when the Illustrious 18 are played."""
+    if config.strategy.take_insurance_at_true_count is not None:
+        return config.strategy.take_insurance_at_true_count
+    if "illustrious_18" in config.strategy.deviations:
+        return ILLUSTRIOUS_18_INSURANCE
+    return None
+
+
+def _cell(hand: str) -> tuple[str, int, int]:
+    """(chart section, soft flag, value) of a deviation hand; pairs give (pairs, card, 0)."""
+    if "," in hand:
+        card = hand.split(",")[0]
+        return "pairs", 1 if card == "A" else int(card), 0
+    if hand.startswith("A"):
+        return "soft", 1, 12 if hand == "AA" else 11 + int(hand[1:])
+    return "hard", 0, int(hand)
+
+
+def _threshold(play: Deviation) -> tuple[int, bool]:
+    """Integer threshold t such that the deviation fires at tc >= t (or tc < t for 'below')."""
+    if play.at_or_above is not None:
+        return math.ceil(play.at_or_above), True
+    return math.ceil(play.below), False
+
+
+def _without(token: str, may_double: bool, may_surrender: bool, excluded: int) -> int:
+    """The chart's play when ``excluded`` is ruled out by an index that did not fire."""
+    play = _resolve(token, may_double, may_surrender)
+    if play != excluded:
+        return play
+    if excluded == k.A_SURRENDER:
+        return _resolve(token, may_double, False)
+    if excluded == k.A_DOUBLE:
+        return _resolve(token, False, may_surrender)
+    return k.A_HIT if excluded == k.A_STAND else k.A_STAND
+
+
+def index_tables(config: Config, chart: Any, rules: Rules) -> IndexTables:
+    """Resolve the config's index plays against the chart and rules for every context."""
+    plays = index_plays(config)
+    dev_first = np.full(3 * 2 * 22 * 11, -1, dtype=np.int64)
+    pair_first = np.full(2 * 11 * 11, -1, dtype=np.int64)
+    rows: list[list[int]] = []
+    surrender_ok = rules.surrender != "none"
+
+    def add(threshold: int, above: bool, action: int, otherwise: int) -> int:
+        hi, lo = (action, otherwise) if above else (otherwise, action)
+        rows.append([threshold, hi, lo, -1])
+        return len(rows) - 1
+
+    cells: dict[tuple, list[Deviation]] = {}
+    for play in plays:
+        section, soft_or_card, value = _cell(play.hand)
+        cells.setdefault((section, soft_or_card, value, play.dealer_up), []).append(play)
+
+    for (section, soft_or_card, value, up_key), group in cells.items():
+        up = 1 if up_key == "A" else int(up_key)
+        column = 9 if up == 1 else up - 2
+        if section == "pairs":
+            for ctx in (k.CTX_FIRST, k.CTX_SPLIT):
+                splits = [p for p in group if p.action == "split"]
+                if not splits:
+                    continue
+                threshold, above = _threshold(splits[0])
+                index = add(threshold, above, k.PAIR_SPLIT, 0)
+                pair_first[k._pi(ctx, soft_or_card, up)] = index
+            continue
+        token = _row(chart, section, str(value))[column]
+        soft = soft_or_card
+        for ctx in (k.CTX_FIRST, k.CTX_SPLIT, k.CTX_LATER):
+            may_double = (
+                ctx == k.CTX_FIRST or (ctx == k.CTX_SPLIT and rules.double_after_split)
+            ) and _may_double(rules, bool(soft), value)
+            may_surrender = ctx == k.CTX_FIRST and surrender_ok
+            usable = [
+                p
+                for p in group
+                if (p.action != "double" or may_double)
+                and (p.action != "surrender" or may_surrender)
+            ]
+            # surrender is decided first; the other indices decide among what remains. Where
+            # the chart surrenders and no surrender index says otherwise, the hand surrenders.
+            usable.sort(key=lambda p: p.action != "surrender")
+            chart_surrenders = _resolve(token, may_double, may_surrender) == k.A_SURRENDER
+            if chart_surrenders and not any(p.action == "surrender" for p in usable):
+                usable = []
+            if not usable:
+                continue
+            previous = -1
+            surrendered_before = False
+            for n, play in enumerate(usable):
+                action = ACTIONS[play.action]
+                threshold, above = _threshold(play)
+                last = n == len(usable) - 1
+                if last:
+                    otherwise = _without(
+                        token, may_double, may_surrender and not surrendered_before, action
+                    )
+                else:
+                    otherwise = CONTINUE
+                index = add(threshold, above, action, otherwise)
+                if previous < 0:
+                    dev_first[k._di(ctx, soft, value, up)] = index
+                else:
+                    rows[previous][3] = index
+                previous = index
+                surrendered_before = surrendered_before or action == k.A_SURRENDER
+    devs = np.array(rows, dtype=np.int64).reshape(-1) if rows else np.zeros(0, dtype=np.int64)
+    return IndexTables(dev_first, pair_first, devs, insurance_index(config))
