@@ -579,6 +579,9 @@ class Simulation(_Model):
     rounds: int = Field(1_000_000, ge=1, le=10**12)
     seed: int = Field(20261124, ge=0, le=2**63 - 1)
     players_at_table: int = Field(1, ge=1, le=7)
+    rounds_per_hour: float = Field(
+        100, gt=0, le=10_000, description="Rounds played per hour, for win rate per hour."
+    )
 
 
 # --------------------------------------------------------------------------------------------

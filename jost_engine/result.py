@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from jost_engine import _kernel as k
+from jost_engine.risk import risk_figures
 
 SCHEMA_VERSION = 1
 Z95 = 1.959963984540054
@@ -129,6 +130,8 @@ class Result:
     config_digest: str
     engine_version: str
     elapsed_s: float
+    bankroll_units: float | None = None
+    rounds_per_hour: float = 100.0
 
     def to_dict(self) -> dict[str, Any]:
         t = self.tally
@@ -184,7 +187,12 @@ class Result:
                 "dealer_blackjack": c["dealer_blackjack"] / n,
             },
             "by_true_count": by_tc,
-            "risk": {"risk_of_ruin": None, "n0": None, "score": None, "di": None},
+            "risk": risk_figures(
+                ev_round,
+                sd_round,
+                bankroll_units=self.bankroll_units,
+                rounds_per_hour=self.rounds_per_hour,
+            ),
             "shuffles": c["shuffles"],
             "elapsed_s": self.elapsed_s,
             "rounds_per_second": n / self.elapsed_s if self.elapsed_s > 0 else None,

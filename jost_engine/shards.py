@@ -125,8 +125,11 @@ def merge_results(
 ) -> Result:
     """Merge shard tallies exactly into a `Result` (tallies may come from any machines)."""
     tally = merge_tallies(parts)
-    digest = config_digest(parse_config(config)) if config is not None else ""
     elapsed = tally.elapsed_s if elapsed_s is None else elapsed_s
-    return Result(
-        tally=tally, config_digest=digest, engine_version=ENGINE_VERSION, elapsed_s=elapsed
-    )
+    result = Result(tally=tally, config_digest="", engine_version=ENGINE_VERSION, elapsed_s=elapsed)
+    if config is not None:
+        cfg = parse_config(config)
+        result.config_digest = config_digest(cfg)
+        result.bankroll_units = cfg.bankroll.units
+        result.rounds_per_hour = cfg.simulation.rounds_per_hour
+    return result

@@ -67,6 +67,7 @@ EXAMPLE: dict[str, Any] = {
 # The example as the engine writes it back: every field, including the optional ones.
 HYDRATED: dict[str, Any] = copy.deepcopy(EXAMPLE)
 HYDRATED["rules"]["infinite_deck"] = False
+HYDRATED["simulation"]["rounds_per_hour"] = 100.0  # added with a default (CONFIG.md allows it)
 
 RULE_KEYS = set(EXAMPLE["rules"]) | {"infinite_deck"}
 

@@ -1,0 +1,46 @@
+"""Risk figures from a simulation's win rate and standard deviation per round.
+
+All in betting units, per round: ``mu`` the expected win, ``sigma`` the standard deviation.
+The formulas are the standard ones of the advantage-play literature (Schlesinger, "Blackjack
+Attack", ch. 10), i.e. the diffusion (Brownian-motion) approximation of a bankroll:
+
+* N0 = sigma² / mu²: rounds until the expected win equals one standard deviation.
+* DI = 1000 · mu / sigma (desirability index); SCORE = DI² = 10⁶ · (mu / sigma)²: the win per
+  100 rounds, in dollars, of a $10,000 bankroll bet in proportion so that the risk of ruin is
+  13.5% (e⁻²). Hence N0 = 10⁶ / SCORE.
+* Risk of ruin of a bankroll B (units): exp(−2 · mu · B / sigma²) when mu > 0, else 1.
+* Bankroll for a risk r: B = −ln(r) · sigma² / (2 · mu).
+
+Without an edge (mu ≤ 0) N0, DI and SCORE have no meaning and are null; ruin is certain.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+RISK_LEVELS = (0.01, 0.05, 0.135)
+
+
+def risk_figures(
+    mu: float, sigma: float, *, bankroll_units: float | None, rounds_per_hour: float
+) -> dict[str, Any]:
+    edge = mu > 0 and sigma > 0 and math.isfinite(sigma)
+    figures: dict[str, Any] = {
+        "win_rate_per_hour": mu * rounds_per_hour,
+        "rounds_per_hour": rounds_per_hour,
+        "sd_per_100_rounds": sigma * 10 if math.isfinite(sigma) else None,
+        "sd_per_hour": sigma * math.sqrt(rounds_per_hour) if math.isfinite(sigma) else None,
+        "n0": sigma**2 / mu**2 if edge else None,
+        "di": 1000 * mu / sigma if edge else None,
+        "score": 1e6 * (mu / sigma) ** 2 if edge else None,
+        "bankroll_for_risk": {
+            f"{level:g}": (-math.log(level) * sigma**2 / (2 * mu) if edge else None)
+            for level in RISK_LEVELS
+        },
+        "bankroll_units": bankroll_units,
+        "risk_of_ruin": None,
+    }
+    if bankroll_units is not None:
+        figures["risk_of_ruin"] = math.exp(-2 * mu * bankroll_units / sigma**2) if edge else 1.0
+    return figures
