@@ -222,6 +222,35 @@ def results_table(result: Mapping[str, Any]) -> Table:
     return _kv_table("Result", rows)
 
 
+def risk_table(result: Mapping[str, Any]) -> Table:
+    """Win rate per hour, N0, SCORE, DI and the bankroll figures (null ones read n/a)."""
+    risk = result.get("risk") or {}
+
+    def units(x: float | None, digits: int = 1) -> str:
+        return "n/a" if _missing(x) else f"{x:,.{digits}f} units"
+
+    rows = [
+        (
+            f"Win rate per hour ({risk.get('rounds_per_hour', 100):g} rounds)",
+            units(risk.get("win_rate_per_hour"), 3),
+        ),
+        ("SD per 100 rounds", units(risk.get("sd_per_100_rounds"), 2)),
+        ("N0 (rounds)", format_count(risk.get("n0"))),
+        ("DI", format_number(risk.get("di"), 2)),
+        ("SCORE", format_number(risk.get("score"), 2)),
+    ]
+    for level, bankroll in (risk.get("bankroll_for_risk") or {}).items():
+        rows.append((f"Bankroll for {float(level):.1%} risk", units(bankroll, 0)))
+    if risk.get("bankroll_units") is not None:
+        rows.append(
+            (
+                f"Risk of ruin of {risk['bankroll_units']:,.0f} units",
+                format_percent(risk.get("risk_of_ruin"), 2),
+            )
+        )
+    return _kv_table("Risk", rows)
+
+
 OUTCOME_LABELS: tuple[tuple[str, str], ...] = (
     ("blackjack", "Blackjack (per hand)"),
     ("win", "Win (per hand)"),
@@ -285,6 +314,7 @@ def render_summary(result: Mapping[str, Any], config: Config) -> RenderableType:
     return Group(
         game_table(config),
         results_table(result),
+        risk_table(result),
         outcomes_table(result),
         true_count_table(result, config),
     )
