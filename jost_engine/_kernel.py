@@ -53,7 +53,11 @@ P_IRC = 23  # initial running count after a shuffle (times TAG_DEN)
 P_LOOKAHEAD = 24  # cards made ready before each round, so the deal needs no checks
 P_TC_MUL = 25  # true count = floor(running count * TC_MUL / tc_den[cards remaining])
 P_HAS_INDEX = 26  # 1: index plays are in force (see jost_engine.index_plays)
-N_PARAMS = 27
+P_WONG_IN_ON = 27  # back-counting: start playing when the true count >= P_WONG_IN
+P_WONG_IN = 28
+P_WONG_OUT_ON = 29  # leave when the true count < P_WONG_OUT
+P_WONG_OUT = 30
+N_PARAMS = 31
 
 # --- shoe state vector (int64): shared with the rare-path functions -------------------------
 S_POS = 0  # next card to deal
@@ -61,7 +65,8 @@ S_READY = 1  # end of the shuffled prefix
 S_RC = 2  # running count of every card dealt since the shuffle (times TAG_DEN)
 S_ROUND_START = 3  # first card of the round in play
 S_SHUFFLES = 4
-N_SHOE_STATE = 5
+S_PLAYING = 5  # 1 while the player has a bet out (0 while wonged out: watching)
+N_SHOE_STATE = 6
 
 # --- resolved actions in the decision tables ----------------------------------------------
 A_HIT = 0
@@ -96,7 +101,8 @@ C_SPLIT_ROUNDS = 15
 C_INSURANCE = 16
 C_DEALER_BJ = 17
 C_SHUFFLES = 18
-N_COUNTERS = 19
+C_OBSERVED = 19  # rounds dealt, including those watched while wonged out
+N_COUNTERS = 20
 
 # per-true-count table columns
 T_ROUNDS = 0
@@ -367,6 +373,12 @@ def simulate_chunk(
     tracing = prm[P_TRACE]
     tc_mul = prm[P_TC_MUL]
     has_index = prm[P_HAS_INDEX]
+    wong_in_on = prm[P_WONG_IN_ON]
+    wong_in = prm[P_WONG_IN]
+    wong_out_on = prm[P_WONG_OUT_ON]
+    wong_out = prm[P_WONG_OUT]
+    playing = ss[S_PLAYING]
+    n_out = 0
     tc_rounding = prm[P_TC_ROUNDING]
     block = prm[P_BLOCK]
     deal = 2 * (others + 1) + 1 + peek  # cards of the initial deal
@@ -408,6 +420,7 @@ def simulate_chunk(
             ready = 0
             rc = irc
             shuffles += 1
+            playing = 1 - wong_in_on  # a new shoe: play it, or watch for the count to rise
         # the true count (CONFIG.md), exactly: tc_den[remaining] is the divisor for the cards
         # left (decks estimated per the config, times the tag denominator)
         remaining = n - pos
@@ -417,7 +430,15 @@ def simulate_chunk(
         elif tc < -tc_max:
             tc = -tc_max
         tci = tc + tc_max
-        bet = bet_by_tc[tci]
+        # back-counting: leave below the exit count, come in at the entry count
+        if wong_out_on == 1 and playing == 1 and tc < wong_out:
+            playing = 0
+        elif wong_in_on == 1 and playing == 0 and tc >= wong_in:
+            playing = 1
+        # while watching, the seat is played by a basic-strategy player whose results are not
+        # recorded, so the shoe is used as if someone played it
+        bet = bet_by_tc[tci] if playing == 1 else 1
+        idx_on = has_index * playing
 
         # ---- the deal
         round_start = pos
@@ -459,7 +480,7 @@ def simulate_chunk(
         # the count index plays and insurance read: the cards face up on the table, so every
         # card dealt but the hole card (which stays unknown, and in the cards remaining)
         tc_play = tc
-        if has_index == 1 or ins_on == 1:
+        if idx_on == 1 or (ins_on == 1 and playing == 1):
             seen = rc - (c >> 4) if peek == 1 else rc
             unseen = n - pos + peek
             tc_play = _true_count(seen, tc_mul, tc_den[unseen], tc_inv[unseen], tc_rounding)
@@ -474,14 +495,14 @@ def simulate_chunk(
         ace = p1 == 1 or p2 == 1
 
         # ---- insurance / even money (decided before the peek)
-        if up == 1 and ins_offered == 1 and ins_on == 1 and tc_play >= ins_tc:
+        if up == 1 and ins_offered == 1 and ins_on == 1 and playing == 1 and tc_play >= ins_tc:
             insured = 1
 
         # ---- early surrender: before the dealer checks
         early_out = False
         if surrender == 2 and not pbj:
             pa = pairs[_pi(CTX_FIRST, p1, up)]
-            if has_index == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
+            if idx_on == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
                 pa = _index_play(pa, pair_first[_pi(CTX_FIRST, p1, up)], tc_play, devs)
             if p1 == p2 and max_hands > 1 and pa != 0:
                 early_out = pa == PAIR_SURRENDER
@@ -489,7 +510,7 @@ def simulate_chunk(
                 sv = total + 10 if (ace and total <= 11) else total
                 cell = _di(CTX_FIRST, 1 if sv != total else 0, sv, up)
                 act = dec[cell]
-                if has_index == 1 and dev_first[cell] >= 0:
+                if idx_on == 1 and dev_first[cell] >= 0:
                     act = _index_play(act, dev_first[cell], tc_play, devs)
                 early_out = act == A_SURRENDER
 
@@ -524,7 +545,7 @@ def simulate_chunk(
                 late_out = False
                 if p1 == p2 and max_hands > 1:
                     pa = pairs[_pi(CTX_FIRST, p1, up)]
-                    if has_index == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
+                    if idx_on == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
                         pa = _index_play(pa, pair_first[_pi(CTX_FIRST, p1, up)], tc_play, devs)
                     if pa == PAIR_SPLIT:
                         split_now = True
@@ -543,7 +564,7 @@ def simulate_chunk(
                         pair_first,
                         devs,
                         tc_play,
-                        has_index,
+                        idx_on,
                         up,
                         p1,
                         p2,
@@ -568,7 +589,7 @@ def simulate_chunk(
                             break
                         cell = _di(CTX_FIRST if ncards == 2 else CTX_LATER, soft, value, up)
                         act = dec[cell]
-                        if has_index == 1 and dev_first[cell] >= 0:
+                        if idx_on == 1 and dev_first[cell] >= 0:
                             act = _index_play(act, dev_first[cell], tc_play, devs)
                         if act == A_STAND:
                             break
@@ -716,53 +737,59 @@ def simulate_chunk(
                         elif h_total[k] < dv:
                             net -= stake
 
-        # ---- outcome frequencies, per final hand
-        wagered = 0
-        for k in range(nh):
-            f = h_flag[k]
-            wagered += bet * h_mult[k]
-            if h_mult[k] == 2:
-                n_double += 1
-            if f == F_SURRENDER:
-                n_surr += 1
-            elif pbj and dealer_bj == 0:
-                n_bj += 1
-            elif dealer_bj == 1:
-                if pbj:
-                    n_push += 1
-                else:
+        if playing == 0:
+            n_out += 1
+            net = 0
+        else:
+            # ---- outcome frequencies, per final hand
+            wagered = 0
+            for k in range(nh):
+                f = h_flag[k]
+                wagered += bet * h_mult[k]
+                if h_mult[k] == 2:
+                    n_double += 1
+                if f == F_SURRENDER:
+                    n_surr += 1
+                elif pbj and dealer_bj == 0:
+                    n_bj += 1
+                elif dealer_bj == 1:
+                    if pbj:
+                        n_push += 1
+                    else:
+                        n_loss += 1
+                        if f == F_BUST:
+                            n_bust += 1
+                elif f == F_BUST:
                     n_loss += 1
-                    if f == F_BUST:
-                        n_bust += 1
-            elif f == F_BUST:
-                n_loss += 1
-                n_bust += 1
-            elif dv > 21 or h_total[k] > dv:
-                n_win += 1
-            elif h_total[k] < dv:
-                n_loss += 1
-            else:
-                n_push += 1
+                    n_bust += 1
+                elif dv > 21 or h_total[k] > dv:
+                    n_win += 1
+                elif h_total[k] < dv:
+                    n_loss += 1
+                else:
+                    n_push += 1
 
-        n_hands += nh
-        n_initial += bet
-        n_wagered += wagered
-        s_net += net
-        s_net2 += net * net
-        s_bet2 += bet * bet
-        s_net_bet += net * bet
-        n_split += split_round
-        n_ins += insured
-        n_dbj += dealer_bj
-        by_tc[tci * N_TC_COLS + T_ROUNDS] += 1
-        by_tc[tci * N_TC_COLS + T_NET] += net
-        by_tc[tci * N_TC_COLS + T_NET2] += net * net
-        by_tc[tci * N_TC_COLS + T_BET] += bet
+            n_hands += nh
+            n_initial += bet
+            n_wagered += wagered
+            s_net += net
+            s_net2 += net * net
+            s_bet2 += bet * bet
+            s_net_bet += net * bet
+            n_split += split_round
+            n_ins += insured
+            n_dbj += dealer_bj
+            by_tc[tci * N_TC_COLS + T_ROUNDS] += 1
+            by_tc[tci * N_TC_COLS + T_NET] += net
+            by_tc[tci * N_TC_COLS + T_NET2] += net * net
+            by_tc[tci * N_TC_COLS + T_BET] += bet
         if tracing == 1:
             trace[r] = net
 
     _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
-    counters[C_ROUNDS] += n_rounds
+    ss[S_PLAYING] = playing
+    counters[C_ROUNDS] += n_rounds - n_out
+    counters[C_OBSERVED] += n_rounds
     counters[C_HANDS] += n_hands
     counters[C_INITIAL_BET] += n_initial
     counters[C_WAGERED] += n_wagered

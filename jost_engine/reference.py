@@ -140,9 +140,13 @@ class ReferenceGame:
         self.shoe = Shoe(self.t.shoe, rng, self.p["P_BLOCK"], self.p["P_IRC"])
         self.rules = self.config.rules
         self.tc_play = 0
+        self.rounds_played = 0
+        self.playing = not p[k.P_WONG_IN_ON]
 
     # ---- decisions ------------------------------------------------------------------------
-    def action(self, hand: Hand, up: int, ours: bool = True) -> int:
+    def action(self, hand: Hand, up: int, ours: bool | None = None) -> int:
+        """The play: the chart's, with our index plays while we have a bet out."""
+        ours = self.playing if ours is None else ours
         if len(hand.cards) == 2:
             ctx = k.CTX_SPLIT if hand.from_split else k.CTX_FIRST
         else:
@@ -153,7 +157,8 @@ class ReferenceGame:
             return play  # the other seats play basic strategy
         return self.index_play(play, int(self.t.index.dev_first.reshape(self.t.dec.shape)[cell]))
 
-    def pair_action(self, hand: Hand, up: int, ours: bool = True) -> int:
+    def pair_action(self, hand: Hand, up: int, ours: bool | None = None) -> int:
+        ours = self.playing if ours is None else ours
         ctx = k.CTX_SPLIT if hand.from_split else k.CTX_FIRST
         cell = (ctx, hand.cards[0], up)
         play = int(self.t.pairs[cell])
@@ -197,7 +202,7 @@ class ReferenceGame:
         return (2 * num + d) // (2 * d)
 
     # ---- a seat's play ----------------------------------------------------------------------
-    def play_seat(self, first: Hand, up: int, ours: bool = True) -> list[Hand]:
+    def play_seat(self, first: Hand, up: int, ours: bool | None = None) -> list[Hand]:
         """Play a hand and every hand split from it, in casino order."""
         hands = [first]
         i = 0
@@ -238,13 +243,25 @@ class ReferenceGame:
 
     # ---- a round ----------------------------------------------------------------------------
     def play_round(self) -> int:
+        """One round; its net result in scale units (0 for a round watched, not played)."""
+        net = self._round()
+        self.rounds_played += self.playing
+        return net if self.playing else 0
+
+    def _round(self) -> int:
         p = self.p
         shoe = self.shoe
         if p["P_CONTINUOUS"] or shoe.pos >= p["P_CUT"]:
             shoe.shuffle()
+            self.playing = not p["P_WONG_IN_ON"]
         rc = shoe.count_seen()
         tc = max(-p["P_TC_MAX"], min(p["P_TC_MAX"], self.true_count(rc, shoe.n - shoe.pos)))
-        bet = int(self.t.bet_by_tc[tc + p["P_TC_MAX"]])
+        if p["P_WONG_OUT_ON"] and self.playing and tc < p["P_WONG_OUT"]:
+            self.playing = False
+        elif p["P_WONG_IN_ON"] and not self.playing and tc >= p["P_WONG_IN"]:
+            self.playing = True
+        # watching: a basic-strategy stand-in plays the seat, flat, results not recorded
+        bet = int(self.t.bet_by_tc[tc + p["P_TC_MAX"]]) if self.playing else 1
         scale = p["P_SCALE"]
         half = scale // 2
         others = p["P_OTHERS"]
@@ -271,6 +288,7 @@ class ReferenceGame:
             up == 1
             and self.rules.insurance_offered
             and p["P_INS_ON"] == 1
+            and self.playing
             and self.tc_play >= p["P_INS_TC"]
         )
         natural = player.natural

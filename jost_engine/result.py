@@ -38,6 +38,7 @@ COUNTER_NAMES = {
     k.C_INSURANCE: "insurance",
     k.C_DEALER_BJ: "dealer_blackjack",
     k.C_SHUFFLES: "shuffles",
+    k.C_OBSERVED: "rounds_observed",
 }
 
 
@@ -104,6 +105,8 @@ def merge_tallies(parts: list[Tally]) -> Tally:
 
 def _mean_se(n: int, s1: int, s2: int, scale: int) -> tuple[float, float, float]:
     """Mean, standard error and SD of per-round values from exact integer sums."""
+    if n == 0:
+        return math.nan, math.nan, math.nan
     mean = s1 / scale / n
     if n < 2:
         return mean, math.nan, math.nan
@@ -137,7 +140,9 @@ class Result:
         t = self.tally
         c = t.counters
         s = t.scale
-        n = c["rounds"]
+        n = c["rounds"]  # rounds played (with a bet out)
+        observed = c.get("rounds_observed", n) or n  # rounds dealt, watched ones included
+        per_round = n or 1
         hands = c["hands"]
         ev_round, se_round, sd_round = _mean_se(n, c["net"], c["net2"], s)
         ev_bet = c["net"] / s / c["initial_bet"] if c["initial_bet"] else math.nan
@@ -149,7 +154,7 @@ class Result:
                 {
                     "true_count": tc,
                     "rounds": rounds,
-                    "frequency": rounds / n,
+                    "frequency": rounds / per_round,
                     "ev_per_round": mean,
                     "se": _finite(se),
                     "average_bet": bet / rounds,
@@ -162,6 +167,7 @@ class Result:
             "engine_version": self.engine_version,
             "config_digest": self.config_digest,
             "rounds": n,
+            "rounds_observed": observed,
             "hands": hands,
             "initial_wagered": float(c["initial_bet"]),
             "total_wagered": float(c["wagered"]),
@@ -171,9 +177,9 @@ class Result:
                 "se": _finite(se_bet),
                 "ci95": [_finite(ev_bet - Z95 * se_bet), _finite(ev_bet + Z95 * se_bet)],
             },
-            "ev_per_round": {"mean": ev_round, "se": _finite(se_round)},
+            "ev_per_round": {"mean": _finite(ev_round), "se": _finite(se_round)},
             "sd_per_round": _finite(sd_round),
-            "win_rate_per_100_rounds": 100.0 * ev_round,
+            "win_rate_per_100_rounds": _finite(100.0 * ev_round),
             "outcomes": {
                 "blackjack": c["blackjack"] / per_hand,
                 "win": c["win"] / per_hand,
@@ -182,9 +188,9 @@ class Result:
                 "surrender": c["surrender"] / per_hand,
                 "bust": c["bust"] / per_hand,
                 "double": c["double"] / per_hand,
-                "split": c["split_rounds"] / n,
-                "insurance_taken": c["insurance"] / n,
-                "dealer_blackjack": c["dealer_blackjack"] / n,
+                "split": c["split_rounds"] / per_round,
+                "insurance_taken": c["insurance"] / per_round,
+                "dealer_blackjack": c["dealer_blackjack"] / per_round,
             },
             "by_true_count": by_tc,
             "risk": risk_figures(
@@ -192,10 +198,11 @@ class Result:
                 sd_round,
                 bankroll_units=self.bankroll_units,
                 rounds_per_hour=self.rounds_per_hour,
+                played_share=n / observed if observed else 1.0,
             ),
             "shuffles": c["shuffles"],
             "elapsed_s": self.elapsed_s,
-            "rounds_per_second": n / self.elapsed_s if self.elapsed_s > 0 else None,
+            "rounds_per_second": observed / self.elapsed_s if self.elapsed_s > 0 else None,
         }
 
 

@@ -23,14 +23,23 @@ RISK_LEVELS = (0.01, 0.05, 0.135)
 
 
 def risk_figures(
-    mu: float, sigma: float, *, bankroll_units: float | None, rounds_per_hour: float
+    mu: float,
+    sigma: float,
+    *,
+    bankroll_units: float | None,
+    rounds_per_hour: float,
+    played_share: float = 1.0,
 ) -> dict[str, Any]:
+    """The figures of the module docstring; ``played_share`` of the rounds dealt had a bet
+    (back-counting watches the rest), so an hour holds ``rounds_per_hour × played_share``
+    rounds played."""
     edge = mu > 0 and sigma > 0 and math.isfinite(sigma)
+    played_per_hour = rounds_per_hour * played_share
     figures: dict[str, Any] = {
-        "win_rate_per_hour": mu * rounds_per_hour,
+        "win_rate_per_hour": mu * played_per_hour if math.isfinite(mu) else None,
         "rounds_per_hour": rounds_per_hour,
         "sd_per_100_rounds": sigma * 10 if math.isfinite(sigma) else None,
-        "sd_per_hour": sigma * math.sqrt(rounds_per_hour) if math.isfinite(sigma) else None,
+        "sd_per_hour": sigma * math.sqrt(played_per_hour) if math.isfinite(sigma) else None,
         "n0": sigma**2 / mu**2 if edge else None,
         "di": 1000 * mu / sigma if edge else None,
         "score": 1e6 * (mu / sigma) ** 2 if edge else None,

@@ -88,6 +88,7 @@ def run_shard(
     ss = np.zeros(k.N_SHOE_STATE, dtype=np.int64)
     ss[k.S_RC] = params[k.P_IRC]
     ss[k.S_SHUFFLES] = 0 if cfg.rules.shuffle == "continuous" else 1
+    ss[k.S_PLAYING] = 1 - params[k.P_WONG_IN_ON]
     counters = np.zeros(k.N_COUNTERS, dtype=np.int64)
     by_tc = np.zeros((2 * t.tc_max + 1) * k.N_TC_COLS, dtype=np.int64)
     dec = t.dec.ravel()  # the kernel indexes flat tables (see _kernel._di, _kernel._pi)

@@ -92,8 +92,6 @@ def unsupported(config: Config) -> list[dict[str, str]]:
             )
     if config.betting.spots != 1:
         problems.append({"path": "betting.spots", "message": "only one spot is simulated yet"})
-    if config.betting.wong_in_at is not None or config.betting.wong_out_below is not None:
-        problems.append({"path": "betting", "message": "wonging in/out is not simulated yet"})
     return problems
 
 
@@ -140,6 +138,11 @@ def prepare(config: Config) -> GameTables:
     tc_mul, tc_den = true_count_divisors(n, tags, tc_method.deck_estimation)
     p[k.P_TC_MUL] = tc_mul
     p[k.P_HAS_INDEX] = index.active
+    wong_in, wong_out = config.betting.wong_in_at, config.betting.wong_out_below
+    p[k.P_WONG_IN_ON] = wong_in is not None
+    p[k.P_WONG_IN] = math.ceil(wong_in) if wong_in is not None else 0  # integer counts
+    p[k.P_WONG_OUT_ON] = wong_out is not None
+    p[k.P_WONG_OUT] = math.ceil(wong_out) if wong_out is not None else 0
     dec, pairs = decision_tables(chart, rules)
     return GameTables(
         params=p,

@@ -141,3 +141,23 @@ def test_unbalanced_counts_bet_on_the_running_count():
     cfg = parse_config(data)
     mul, divisors = true_count_divisors(312, count_tags(cfg.counting.system), "half_deck")
     assert mul == 1 and set(divisors.tolist()) == {1}
+
+
+def test_back_counting_plays_only_the_good_shoes():
+    data = counted(0.75, False, False, 2_000_000)
+    everything = run_simulation_from_config(data).to_dict()
+    data["betting"]["wong_in_at"] = 1
+    data["betting"]["wong_out_below"] = 0
+    wonging = run_simulation_from_config(data).to_dict()
+    assert wonging["rounds_observed"] == everything["rounds_observed"] == 2_000_000
+    assert everything["rounds"] == 2_000_000
+    assert 0.15 * 2_000_000 < wonging["rounds"] < 0.6 * 2_000_000
+    # every round played is at a count of +0 or more, so the flat-bet EV turns positive
+    assert min(row["true_count"] for row in wonging["by_true_count"]) >= 0
+    gain = wonging["ev_per_round"]["mean"] - everything["ev_per_round"]["mean"]
+    assert gain > 4 * math.hypot(wonging["ev_per_round"]["se"], everything["ev_per_round"]["se"])
+    # per hour the watched rounds count as time
+    share = wonging["rounds"] / wonging["rounds_observed"]
+    assert wonging["risk"]["win_rate_per_hour"] == pytest.approx(
+        wonging["ev_per_round"]["mean"] * 100 * share
+    )

@@ -92,7 +92,12 @@ def test_hydrate_takes_names_or_profile_dicts_and_the_simulation_block():
     assert config["rules"]["decks"] == 4
     assert config["rules"]["dealer_hits_soft_17"] is False  # filled by the model's default
     assert config["bankroll"] == {"units": 1000.0}
-    assert config["simulation"] == {"rounds": 5000, "seed": 9, "players_at_table": 1}
+    assert config["simulation"] == {
+        "rounds": 5000,
+        "seed": 9,
+        "players_at_table": 1,
+        "rounds_per_hour": 100.0,
+    }
     assert config["name"] == "my_club · basic · hi_lo · flat · 1000_units"
     assert hydrate(name="mine")["name"] == "mine"
     assert parse_config(config).model_dump(mode="json") == config
