@@ -207,6 +207,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = SERVICE_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing folder
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
 WHITENOISE_AUTOREFRESH = DEBUG
 

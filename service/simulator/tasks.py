@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 
-from celery import shared_task
-
+from service.celery_app import app
 from service.simulator import services
 
 
-@shared_task(
+@app.task(
     name="simulator.run_jost_simulation_task",
     bind=True,
     acks_late=True,
@@ -29,7 +28,7 @@ def run_jost_simulation_task(self, job_id: str) -> str:
     return services.job_run(job_id, worker=worker, time_limit_s=soft)
 
 
-@shared_task(name="simulator.reap_stale_jobs", ignore_result=True)
+@app.task(name="simulator.reap_stale_jobs", ignore_result=True)
 def reap_stale_jobs() -> dict[str, int]:
     """Re-queue jobs whose worker died and re-send lost messages (run by Celery beat)."""
     return services.jobs_reap()
