@@ -1,4 +1,4 @@
-"""A real service as subprocesses — migrate, Gunicorn, Celery workers with beat — and an HTTP client.
+"""A real service as subprocesses (migrate, Gunicorn, Celery workers with beat) and an HTTP client.
 
 Used by the live tests and shaped like production: every process gets its settings only from
 environment variables, exactly as the Procfile and docker-compose.yml give them.

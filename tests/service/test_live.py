@@ -10,11 +10,7 @@ import json
 import time
 from functools import cache
 
-import pytest
-
-pytest.importorskip("django")
-
-from jost_engine import run_simulation_from_config  # noqa: E402
+from jost_engine import run_simulation_from_config
 
 FINISHED = {"COMPLETE", "FAILED", "CANCELLED"}
 VOLATILE = {"elapsed_s", "rounds_per_second"}

@@ -1,0 +1,229 @@
+"""The job services called directly: claims, exactly-once transitions, failures, the reaper."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jost_engine import parse_config
+from service.celery_app import app
+from service.simulator import services, tasks
+from service.simulator.errors import ConfigInvalid
+from service.simulator.models import EventKind, JobStatus, SimulationJob
+
+pytestmark = pytest.mark.django_db
+
+SMALL = {"rules": {"decks": 2}, "simulation": {"rounds": 10_000, "seed": 3}}
+
+
+def new_job(user, config=SMALL) -> SimulationJob:
+    job, created = services.job_submit(owner=user, data=config)
+    assert created
+    return job
+
+
+def kinds(job: SimulationJob) -> list[str]:
+    return list(job.events.values_list("kind", flat=True))
+
+
+def test_validation_uses_the_engines_models(settings):
+    assert services.validate_job_config(SMALL) == parse_config(SMALL)
+    with pytest.raises(ConfigInvalid) as info:
+        services.validate_job_config({"rules": {"decks": 0, "double_on": "anything"}})
+    assert [p["path"] for p in info.value.problems] == ["rules.decks", "rules.double_on"]
+    assert info.value.detail == "the config has 2 problems"
+
+
+def test_submit_dispatches_once_the_transaction_commits(user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = new_job(user)
+    assert len(callbacks) == 1
+    assert job.status == JobStatus.PENDING and job.queued_at is None
+    assert kinds(job) == [EventKind.SUBMITTED]
+
+
+def test_dispatch_sends_time_limits_that_grow_with_the_job(user, monkeypatch, settings):
+    sent = {}
+
+    def fake_apply_async(*, args, **options):
+        sent.update(args=args, **options)
+
+    monkeypatch.setattr(tasks.run_jost_simulation_task, "apply_async", fake_apply_async)
+    job = new_job(user)
+    assert services.job_dispatch(job.pk, job.rounds_total)
+    soft, hard = services.time_limits(job.rounds_total)
+    assert sent == {"args": [str(job.pk)], "soft_time_limit": soft, "time_limit": hard}
+    assert hard > soft > settings.JOST_TIME_LIMIT_BASE_S
+    assert services.time_limits(10**9)[0] > services.time_limits(10**6)[0] + 1000
+    job.refresh_from_db()
+    assert job.queued_at is not None
+
+
+def test_a_broker_outage_at_submit_leaves_the_job_pending_for_the_reaper(user, monkeypatch):
+    def refuse(**kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.run_jost_simulation_task, "apply_async", refuse)
+    job = new_job(user)
+    assert services.job_dispatch(job.pk, job.rounds_total) is False
+    job.refresh_from_db()
+    assert job.status == JobStatus.PENDING and job.queued_at is None
+
+    monkeypatch.undo()
+    monkeypatch.setattr(tasks.run_jost_simulation_task, "apply_async", lambda **kw: None)
+    later = timezone.now() + timedelta(seconds=30)
+    assert services.jobs_reap(now=later)["redispatched"] == 1
+    job.refresh_from_db()
+    assert job.queued_at is not None
+
+
+def test_a_job_is_claimed_once_per_attempt(user):
+    job = new_job(user)
+    first = services.job_claim(job.pk, worker="w1")
+    assert first is not None and first.attempt == 1
+    assert services.job_claim(job.pk, worker="w2") is None  # a duplicate message
+    assert services.job_run(job.pk) == "skipped"
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING and job.attempts == 1 and job.worker == "w1"
+
+
+def test_a_redelivered_message_never_runs_a_finished_job_again(user):
+    job = new_job(user)
+    assert services.job_run(job.pk) == "complete"
+    job.refresh_from_db()
+    result, finished_at = job.result_data, job.finished_at
+    assert services.job_run(job.pk) == "skipped"
+    assert tasks.run_jost_simulation_task.apply(args=[str(job.pk)]).get() == "skipped"
+    job.refresh_from_db()
+    assert (job.result_data, job.finished_at, job.attempts) == (result, finished_at, 1)
+    assert kinds(job).count(EventKind.COMPLETED) == 1
+
+
+def test_the_celery_task_runs_the_job(user):
+    job = new_job(user)
+    assert tasks.run_jost_simulation_task.apply(args=[str(job.pk)]).get() == "complete"
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETE
+    assert job.result_data["rounds"] == 10_000
+
+
+def test_a_worker_that_lost_its_claim_writes_nothing(user):
+    job = new_job(user)
+    stale = services.job_claim(job.pk, worker="old")
+    SimulationJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert services.jobs_reap()["requeued"] == 1
+    fresh = services.job_claim(job.pk, worker="new")
+    assert fresh.attempt == 2
+    assert services.job_stop_reason(stale) == "lost"
+    assert not services.job_heartbeat(stale, 5)
+    assert not services.job_complete(stale, {"rounds": 1})
+    assert not services.job_fail(stale, "too late")
+    assert services.job_complete(fresh, {"rounds": 10_000})
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETE and job.result_data == {"rounds": 10_000}
+
+
+def test_the_reaper_requeues_then_gives_up_with_the_reason(user, settings):
+    settings.JOST_MAX_ATTEMPTS = 2
+    job = new_job(user)
+    later = timezone.now()
+    for attempt in (1, 2):
+        claim = services.job_claim(job.pk, worker=f"w{attempt}")
+        assert claim.attempt == attempt
+        later += timedelta(seconds=settings.JOST_STALE_AFTER_S + 1)
+        counts = services.jobs_reap(now=later)
+    assert counts["failed"] == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error.startswith("gave up after 2 attempts")
+    assert "w2" in job.error
+    assert kinds(job) == [
+        EventKind.SUBMITTED,
+        EventKind.STARTED,
+        EventKind.REQUEUED,
+        EventKind.STARTED,
+        EventKind.FAILED,
+    ]
+
+
+def test_the_reaper_leaves_live_jobs_alone_and_finishes_cancelled_ones(user, settings):
+    alive = new_job(user)
+    services.job_claim(alive.pk, worker="busy")
+    doomed = new_job(user)
+    services.job_claim(doomed.pk, worker="gone")
+    services.job_cancel(job=doomed)
+    later = timezone.now() + timedelta(seconds=settings.JOST_STALE_AFTER_S + 1)
+    SimulationJob.objects.filter(pk=alive.pk).update(heartbeat_at=later)
+    counts = services.jobs_reap(now=later)
+    assert counts == {"requeued": 0, "failed": 0, "cancelled": 1, "redispatched": 0}
+    alive.refresh_from_db()
+    doomed.refresh_from_db()
+    assert alive.status == JobStatus.RUNNING
+    assert doomed.status == JobStatus.CANCELLED
+
+
+def test_an_engine_failure_is_a_readable_failed_job(user, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("the kernel ran out of cards")
+
+    monkeypatch.setattr(services, "run_simulation_from_config", explode)
+    job = new_job(user)
+    assert services.job_run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == "the simulation failed: RuntimeError: the kernel ran out of cards"
+    assert job.finished_at is not None
+
+
+def test_a_job_past_its_time_limit_fails_with_the_reason(user):
+    job = new_job(user, {"simulation": {"rounds": 5_000_000}})
+    assert services.job_run(job.pk, time_limit_s=1e-9) == "failed"
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error.startswith("time limit exceeded")
+
+
+def test_cancel_is_read_between_chunks_and_ends_cancelled(user, monkeypatch, settings):
+    settings.JOST_PROGRESS_INTERVAL_S = 0.0
+    job = new_job(user, {"simulation": {"rounds": 2_000_000}})
+    real = services.job_heartbeat
+    seen = []
+
+    def heartbeat_then_cancel(claim, rounds_done=None):
+        if rounds_done is not None:
+            seen.append(rounds_done)
+            SimulationJob.objects.filter(pk=claim.job_id).update(cancel_requested=True)
+        return real(claim, rounds_done)
+
+    monkeypatch.setattr(services, "job_heartbeat", heartbeat_then_cancel)
+    assert services.job_run(job.pk) == "cancelled"
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED
+    assert len(seen) == 1 and 0 < seen[0] < 2_000_000  # it stopped after the next chunk
+    assert job.rounds_done == seen[0]
+
+
+def test_progress_is_written_at_most_once_per_interval(user, monkeypatch, settings):
+    settings.JOST_PROGRESS_INTERVAL_S = 3600.0
+    writes = []
+    real = services.job_heartbeat
+    monkeypatch.setattr(
+        services, "job_heartbeat", lambda claim, done=None: writes.append(done) or real(claim, done)
+    )
+    job = new_job(user, {"simulation": {"rounds": 1_000_000}})
+    assert services.job_run(job.pk) == "complete"
+    assert writes == []  # 200 progress reports, no write within the hour
+
+
+def test_celery_is_configured_for_late_acks_and_one_message_at_a_time():
+    task = tasks.run_jost_simulation_task
+    assert task.acks_late is True
+    assert task.reject_on_worker_lost is True
+    assert task.ignore_result is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_acks_late is True
+    routes = app.conf.task_routes
+    assert routes["simulator.reap_stale_jobs"]["queue"].endswith(".control")
+    assert "reap-stale-jobs" in app.conf.beat_schedule
