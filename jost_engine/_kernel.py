@@ -57,7 +57,10 @@ P_WONG_IN_ON = 27  # back-counting: start playing when the true count >= P_WONG_
 P_WONG_IN = 28
 P_WONG_OUT_ON = 29  # leave when the true count < P_WONG_OUT
 P_WONG_OUT = 30
-N_PARAMS = 31
+P_TRIP_ON = 31  # 1: follow bankroll trips (risk of ruin measured, not only computed)
+P_TRIP_BANKROLL = 32  # the bankroll each trip starts with, in SCALE units
+P_TRIP_ROUNDS = 33  # rounds played per trip
+N_PARAMS = 34
 
 # --- shoe state vector (int64): shared with the rare-path functions -------------------------
 S_POS = 0  # next card to deal
@@ -66,7 +69,9 @@ S_RC = 2  # running count of every card dealt since the shuffle (times TAG_DEN)
 S_ROUND_START = 3  # first card of the round in play
 S_SHUFFLES = 4
 S_PLAYING = 5  # 1 while the player has a bet out (0 while wonged out: watching)
-N_SHOE_STATE = 6
+S_TRIP_BANK = 6  # the current trip's bankroll (SCALE units)
+S_TRIP_LEN = 7  # rounds played in the current trip
+N_SHOE_STATE = 8
 
 # --- resolved actions in the decision tables ----------------------------------------------
 A_HIT = 0
@@ -102,7 +107,9 @@ C_INSURANCE = 16
 C_DEALER_BJ = 17
 C_SHUFFLES = 18
 C_OBSERVED = 19  # rounds dealt, including those watched while wonged out
-N_COUNTERS = 20
+C_TRIPS = 20  # bankroll trips finished (ruined, or played to their length)
+C_TRIPS_RUINED = 21
+N_COUNTERS = 22
 
 # per-true-count table columns
 T_ROUNDS = 0
@@ -378,6 +385,13 @@ def simulate_chunk(
     wong_out_on = prm[P_WONG_OUT_ON]
     wong_out = prm[P_WONG_OUT]
     playing = ss[S_PLAYING]
+    trip_on = prm[P_TRIP_ON]
+    trip_bankroll = prm[P_TRIP_BANKROLL]
+    trip_rounds = prm[P_TRIP_ROUNDS]
+    trip_bank = ss[S_TRIP_BANK]
+    trip_len = ss[S_TRIP_LEN]
+    n_trips = 0
+    n_ruined = 0
     n_out = 0
     tc_rounding = prm[P_TC_ROUNDING]
     block = prm[P_BLOCK]
@@ -779,6 +793,15 @@ def simulate_chunk(
             n_split += split_round
             n_ins += insured
             n_dbj += dealer_bj
+            if trip_on == 1:
+                # a trip ends in ruin (the bankroll is gone) or after its rounds
+                trip_bank += net
+                trip_len += 1
+                if trip_bank <= 0 or trip_len == trip_rounds:
+                    n_trips += 1
+                    n_ruined += trip_bank <= 0
+                    trip_bank = trip_bankroll
+                    trip_len = 0
             by_tc[tci * N_TC_COLS + T_ROUNDS] += 1
             by_tc[tci * N_TC_COLS + T_NET] += net
             by_tc[tci * N_TC_COLS + T_NET2] += net * net
@@ -788,6 +811,10 @@ def simulate_chunk(
 
     _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
     ss[S_PLAYING] = playing
+    ss[S_TRIP_BANK] = trip_bank
+    ss[S_TRIP_LEN] = trip_len
+    counters[C_TRIPS] += n_trips
+    counters[C_TRIPS_RUINED] += n_ruined
     counters[C_ROUNDS] += n_rounds - n_out
     counters[C_OBSERVED] += n_rounds
     counters[C_HANDS] += n_hands

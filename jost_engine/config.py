@@ -571,6 +571,12 @@ class Bankroll(_Model):
     """The bankroll for risk of ruin; null means no ruin is modelled."""
 
     units: float | None = Field(None, gt=0, description="Bankroll in betting units, or null.")
+    trip_rounds: int = Field(
+        10_000,
+        ge=1,
+        le=10**9,
+        description="With a bankroll: rounds in each simulated trip for the measured risk of ruin.",
+    )
 
 
 class Simulation(_Model):

@@ -39,6 +39,8 @@ COUNTER_NAMES = {
     k.C_DEALER_BJ: "dealer_blackjack",
     k.C_SHUFFLES: "shuffles",
     k.C_OBSERVED: "rounds_observed",
+    k.C_TRIPS: "trips",
+    k.C_TRIPS_RUINED: "trips_ruined",
 }
 
 
@@ -135,6 +137,7 @@ class Result:
     elapsed_s: float
     bankroll_units: float | None = None
     rounds_per_hour: float = 100.0
+    trip_rounds: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         t = self.tally
@@ -199,6 +202,9 @@ class Result:
                 bankroll_units=self.bankroll_units,
                 rounds_per_hour=self.rounds_per_hour,
                 played_share=n / observed if observed else 1.0,
+                trips=c.get("trips", 0),
+                trips_ruined=c.get("trips_ruined", 0),
+                trip_rounds=self.trip_rounds,
             ),
             "shuffles": c["shuffles"],
             "elapsed_s": self.elapsed_s,

@@ -89,6 +89,7 @@ def run_shard(
     ss[k.S_RC] = params[k.P_IRC]
     ss[k.S_SHUFFLES] = 0 if cfg.rules.shuffle == "continuous" else 1
     ss[k.S_PLAYING] = 1 - params[k.P_WONG_IN_ON]
+    ss[k.S_TRIP_BANK] = params[k.P_TRIP_BANKROLL]  # each shard starts a fresh trip
     counters = np.zeros(k.N_COUNTERS, dtype=np.int64)
     by_tc = np.zeros((2 * t.tc_max + 1) * k.N_TC_COLS, dtype=np.int64)
     dec = t.dec.ravel()  # the kernel indexes flat tables (see _kernel._di, _kernel._pi)
@@ -133,4 +134,5 @@ def merge_results(
         result.config_digest = config_digest(cfg)
         result.bankroll_units = cfg.bankroll.units
         result.rounds_per_hour = cfg.simulation.rounds_per_hour
+        result.trip_rounds = cfg.bankroll.trip_rounds
     return result

@@ -142,6 +142,10 @@ def prepare(config: Config) -> GameTables:
     p[k.P_WONG_IN_ON] = wong_in is not None
     p[k.P_WONG_IN] = math.ceil(wong_in) if wong_in is not None else 0  # integer counts
     p[k.P_WONG_OUT_ON] = wong_out is not None
+    if config.bankroll.units is not None:
+        p[k.P_TRIP_ON] = 1
+        p[k.P_TRIP_BANKROLL] = max(1, math.floor(config.bankroll.units * scale))
+        p[k.P_TRIP_ROUNDS] = config.bankroll.trip_rounds
     p[k.P_WONG_OUT] = math.ceil(wong_out) if wong_out is not None else 0
     dec, pairs = decision_tables(chart, rules)
     return GameTables(

@@ -50,6 +50,7 @@ def play_kernel(config: dict, cards: list[str | int], rounds: int = 1) -> Played
     ss[k.S_READY] = shoe.size  # the stacked order counts as shuffled
     ss[k.S_SHUFFLES] = 1
     ss[k.S_PLAYING] = 1 - params[k.P_WONG_IN_ON]
+    ss[k.S_TRIP_BANK] = params[k.P_TRIP_BANKROLL]
     counters = np.zeros(k.N_COUNTERS, dtype=np.int64)
     by_tc = np.zeros((2 * t.tc_max + 1) * k.N_TC_COLS, dtype=np.int64)
     trace = np.zeros(rounds, dtype=np.int64)

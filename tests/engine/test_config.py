@@ -68,6 +68,7 @@ EXAMPLE: dict[str, Any] = {
 HYDRATED: dict[str, Any] = copy.deepcopy(EXAMPLE)
 HYDRATED["rules"]["infinite_deck"] = False
 HYDRATED["simulation"]["rounds_per_hour"] = 100.0  # added with a default (CONFIG.md allows it)
+HYDRATED["bankroll"]["trip_rounds"] = 10_000  # likewise
 
 RULE_KEYS = set(EXAMPLE["rules"]) | {"infinite_deck"}
 
@@ -684,7 +685,9 @@ def test_canonical_json_is_sorted_and_compact() -> None:
     assert json.loads(text) == HYDRATED
     again = json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert text == again
-    assert text.startswith('{"bankroll":{"units":null},"betting":{"ramp":[{"true_count":0.0,')
+    assert text.startswith(
+        '{"bankroll":{"trip_rounds":10000,"units":null},"betting":{"ramp":[{"true_count":0.0,'
+    )
     assert '"unit":1.0,' in text  # numbers of float fields are always written as floats
     assert " " not in text.replace("Vegas Strip 6D S17 DAS LS — Hi-Lo 1-12", "")
 

@@ -91,7 +91,7 @@ def test_hydrate_takes_names_or_profile_dicts_and_the_simulation_block():
     config = hydrate({"rules": own, "bankroll": "1000_units"}, {"rounds": 5000, "seed": 9})
     assert config["rules"]["decks"] == 4
     assert config["rules"]["dealer_hits_soft_17"] is False  # filled by the model's default
-    assert config["bankroll"] == {"units": 1000.0}
+    assert config["bankroll"] == {"units": 1000.0, "trip_rounds": 10_000}
     assert config["simulation"] == {
         "rounds": 5000,
         "seed": 9,

@@ -46,3 +46,56 @@ def test_results_carry_the_risk_of_the_configured_bankroll():
     expected = 1.0 if result["ev_per_round"]["mean"] <= 0 else None
     if expected is not None:
         assert risk["risk_of_ruin"] == expected
+
+
+def high_variance_game(rounds: int, bankroll: float, trip_rounds: int) -> dict:
+    data = default_config().model_dump(mode="json")
+    data["rules"].update({"penetration": 0.8, "surrender": "late"})
+    data["betting"]["ramp"] = [  # Hi-Lo 1-12
+        {"true_count": -100, "units": 1},
+        {"true_count": 1, "units": 2},
+        {"true_count": 2, "units": 4},
+        {"true_count": 3, "units": 8},
+        {"true_count": 4, "units": 12},
+    ]
+    data["strategy"]["deviations"] = ["illustrious_18", "fab_4"]
+    data["bankroll"] = {"units": bankroll, "trip_rounds": trip_rounds}
+    data["simulation"]["rounds"] = rounds
+    return data
+
+
+def test_trips_are_counted_exactly_as_a_bankroll_would_run():
+    from jost_engine import Shard, run_shard
+
+    data = high_variance_game(30_000, bankroll=40, trip_rounds=300)
+    tally = run_shard(data, Shard(0, 30_000, 1), trace=True)
+    scale = tally.scale
+    bank, played, trips, ruined = 40 * scale, 0, 0, 0
+    for net in tally.trace:
+        bank += int(net)
+        played += 1
+        if bank <= 0 or played == 300:
+            trips += 1
+            ruined += bank <= 0
+            bank, played = 40 * scale, 0
+    assert (tally.counters["trips"], tally.counters["trips_ruined"]) == (trips, ruined)
+    assert 0 < ruined < trips
+
+
+@pytest.mark.slow
+def test_measured_ruin_agrees_with_the_diffusion_formula():
+    # Hi-Lo 1-12 with indices, 150 units, trips of 5,000 rounds: ruin is common (~45%),
+    # so thousands of trips measure it to about half a percent.
+    from jost_engine.risk import ruin_within
+
+    r = run_simulation_from_config(high_variance_game(40_000_000, 150, 5_000)).to_dict()
+    trip = r["risk"]["trip"]
+    mu, se_mu, sigma = r["ev_per_round"]["mean"], r["ev_per_round"]["se"], r["sd_per_round"]
+    assert trip["trips"] > 10_000
+    # the formula's own uncertainty, from the uncertainty of the simulated win rate
+    slope = (
+        ruin_within(mu + se_mu, sigma, 150, 5000) - ruin_within(mu - se_mu, sigma, 150, 5000)
+    ) / 2
+    tolerance = 4 * math.hypot(trip["se"], slope)
+    assert abs(trip["risk_of_ruin"] - trip["formula"]) <= tolerance, (trip, tolerance)
+    assert 0.2 < trip["risk_of_ruin"] < 0.8  # a regime where both are far from 0 and 1
