@@ -498,6 +498,13 @@ class Counting(_Model):
 
     system: _System = Field("hi_lo", description="A named system or custom tags.")
     true_count: TrueCountMethod = TrueCountMethod()
+    initial_running_count: float | None = Field(
+        None,
+        ge=-1000,
+        le=1000,
+        description="Running count after a shuffle; null: the system's own "
+        "(KO 4 - 4 x decks, Red 7 -2 x decks, 0 for balanced counts).",
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -53,6 +53,16 @@ class CountTags:
         return self.by_rank[rank]
 
 
+def standard_irc(name: str, decks: int) -> float:
+    """The published initial running count of an unbalanced system (Vancura & Fuchs for KO,
+    whose key counts assume it; Snyder for Red 7); 0 for the rest."""
+    if name == "ko":
+        return 4 - 4 * decks
+    if name == "red_7":
+        return -2 * decks
+    return 0
+
+
 def count_tags(system: object) -> CountTags:
     """Tags for a named system or a custom ``{"tags": {...}}`` table."""
     if isinstance(system, str):

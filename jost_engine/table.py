@@ -11,7 +11,7 @@ import numpy as np
 from jost_engine import _kernel as k
 from jost_engine.betting import bet_by_true_count
 from jost_engine.config import Config, ConfigError
-from jost_engine.counting import CountTags, count_tags
+from jost_engine.counting import CountTags, count_tags, standard_irc
 from jost_engine.index_plays import IndexTables, index_tables
 from jost_engine.shoe import new_shoe
 from jost_engine.strategy import chart_for, decision_tables
@@ -134,7 +134,10 @@ def prepare(config: Config) -> GameTables:
     continuous = rules.shuffle == "continuous"
     p[k.P_BLOCK] = CSM_BLOCK if continuous else SHUFFLE_BLOCK
     p[k.P_LOOKAHEAD] = CSM_BLOCK if continuous else LOOKAHEAD
-    p[k.P_IRC] = 0
+    irc = config.counting.initial_running_count
+    if irc is None:
+        irc = standard_irc(tags.name, rules.decks)
+    p[k.P_IRC] = round(irc * tags.denominator)
     tc_mul, tc_den = true_count_divisors(n, tags, tc_method.deck_estimation)
     p[k.P_TC_MUL] = tc_mul
     p[k.P_HAS_INDEX] = index.active

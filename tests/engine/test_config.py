@@ -69,6 +69,7 @@ HYDRATED: dict[str, Any] = copy.deepcopy(EXAMPLE)
 HYDRATED["rules"]["infinite_deck"] = False
 HYDRATED["simulation"]["rounds_per_hour"] = 100.0  # added with a default (CONFIG.md allows it)
 HYDRATED["bankroll"]["trip_rounds"] = 10_000  # likewise
+HYDRATED["counting"]["initial_running_count"] = None  # likewise
 
 RULE_KEYS = set(EXAMPLE["rules"]) | {"infinite_deck"}
 

@@ -161,3 +161,18 @@ def test_back_counting_plays_only_the_good_shoes():
     assert wonging["risk"]["win_rate_per_hour"] == pytest.approx(
         wonging["ev_per_round"]["mean"] * 100 * share
     )
+
+
+@pytest.mark.parametrize(
+    ("system", "decks", "irc"), [("ko", 6, -20), ("ko", 1, 0), ("red_7", 2, -4)]
+)
+def test_unbalanced_counts_start_from_their_published_initial_count(system, decks, irc):
+    # with a full shoe every round, every bet is made at the initial running count
+    data = flat(system)
+    data["rules"].update({"decks": decks, "shuffle": "continuous"})
+    data["simulation"]["rounds"] = 2_000
+    rows = run_simulation_from_config(data, workers=1).to_dict()["by_true_count"]
+    assert [row["true_count"] for row in rows] == [irc]
+    data["counting"]["initial_running_count"] = 3
+    rows = run_simulation_from_config(data, workers=1).to_dict()["by_true_count"]
+    assert [row["true_count"] for row in rows] == [3]
