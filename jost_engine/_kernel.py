@@ -43,9 +43,7 @@ P_INS_ON = 13  # 1: take insurance (and even money) when true count >= P_INS_TC
 P_INS_TC = 14
 P_OTHERS = 15  # other players at the table (seats after ours)
 P_TC_ROUNDING = 16  # 0 floor, 1 truncate, 2 nearest
-P_DECK_EST = 17  # 0 exact, 1 half deck, 2 full deck
-P_BALANCED = 18  # 0: the "true count" is the running count (unbalanced systems)
-P_TAG_DEN = 19  # tags are stored times this (2 for half-point systems)
+# 17-19: unused (the true count's divisors come as the tc_den / tc_inv arrays)
 P_TC_MAX = 20  # true counts are clipped to [-TC_MAX, TC_MAX] for the tables
 P_BLOCK = 21  # lazy-shuffle block size
 P_TRACE = 22  # 1: record each round's net result in the trace array

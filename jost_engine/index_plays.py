@@ -21,9 +21,9 @@ import numpy as np
 from jost_engine import _kernel as k
 from jost_engine.config import Config, Deviation, Rules
 from jost_engine.strategy import (
-    _may_double,
-    _resolve,
-    _row,
+    chart_row,
+    may_double_on,
+    resolve_token,
 )
 
 # Hi-Lo index plays for shoe games (4-8 decks, dealer stands on soft 17), as published by
@@ -117,13 +117,13 @@ def _threshold(play: Deviation) -> tuple[int, bool]:
 
 def _without(token: str, may_double: bool, may_surrender: bool, excluded: int) -> int:
     """The chart's play when ``excluded`` is ruled out by an index that did not fire."""
-    play = _resolve(token, may_double, may_surrender)
+    play = resolve_token(token, may_double, may_surrender)
     if play != excluded:
         return play
     if excluded == k.A_SURRENDER:
-        return _resolve(token, may_double, False)
+        return resolve_token(token, may_double, False)
     if excluded == k.A_DOUBLE:
-        return _resolve(token, False, may_surrender)
+        return resolve_token(token, False, may_surrender)
     return k.A_HIT if excluded == k.A_STAND else k.A_STAND
 
 
@@ -157,12 +157,12 @@ def index_tables(config: Config, chart: Any, rules: Rules) -> IndexTables:
                 index = add(threshold, above, k.PAIR_SPLIT, 0)
                 pair_first[k._pi(ctx, soft_or_card, up)] = index
             continue
-        token = _row(chart, section, str(value))[column]
+        token = chart_row(chart, section, str(value))[column]
         soft = soft_or_card
         for ctx in (k.CTX_FIRST, k.CTX_SPLIT, k.CTX_LATER):
             may_double = (
                 ctx == k.CTX_FIRST or (ctx == k.CTX_SPLIT and rules.double_after_split)
-            ) and _may_double(rules, bool(soft), value)
+            ) and may_double_on(rules, bool(soft), value)
             may_surrender = ctx == k.CTX_FIRST and surrender_ok
             usable = [
                 p
@@ -173,7 +173,7 @@ def index_tables(config: Config, chart: Any, rules: Rules) -> IndexTables:
             # surrender is decided first; the other indices decide among what remains. Where
             # the chart surrenders and no surrender index says otherwise, the hand surrenders.
             usable.sort(key=lambda p: p.action != "surrender")
-            chart_surrenders = _resolve(token, may_double, may_surrender) == k.A_SURRENDER
+            chart_surrenders = resolve_token(token, may_double, may_surrender) == k.A_SURRENDER
             if chart_surrenders and not any(p.action == "surrender" for p in usable):
                 usable = []
             if not usable:

@@ -30,7 +30,7 @@ def _up_value(column: int) -> int:
     return 1 if column == 9 else column + 2
 
 
-def _row(chart: Any, section: str, key: str) -> tuple[str, ...]:
+def chart_row(chart: Any, section: str, key: str) -> tuple[str, ...]:
     rows = chart[section] if isinstance(chart, Mapping) else getattr(chart, section)
     row = rows[key]
     if isinstance(row, str):
@@ -64,11 +64,6 @@ def bundled_chart(family: str) -> dict[str, Any]:
         raise LookupError(f"no bundled basic-strategy chart named {family!r}") from exc
 
 
-def bundled_families() -> list[str]:
-    folder = resources.files("jost_engine") / "data" / "charts"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
-
-
 def chart_for(config: Config) -> Any:
     """The chart a config plays: its own, or the bundled one for its rules."""
     basic = config.strategy.basic
@@ -77,7 +72,7 @@ def chart_for(config: Config) -> Any:
     return basic
 
 
-def _may_double(rules: Rules, soft: bool, value: int) -> bool:
+def may_double_on(rules: Rules, soft: bool, value: int) -> bool:
     if rules.double_on == "any_two":
         return True
     if soft:
@@ -85,7 +80,7 @@ def _may_double(rules: Rules, soft: bool, value: int) -> bool:
     return value in ((9, 10, 11) if rules.double_on == "9_10_11" else (10, 11))
 
 
-def _resolve(token: str, may_double: bool, may_surrender: bool) -> int:
+def resolve_token(token: str, may_double: bool, may_surrender: bool) -> int:
     if token == "H":
         return k.A_HIT
     if token == "S":
@@ -116,18 +111,18 @@ def decision_tables(chart: Any, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
         for soft, keys in ((0, HARD_ROWS), (1, SOFT_ROWS)):
             for key in keys:
                 value = int(key)
-                row = _row(chart, "soft" if soft else "hard", key)
+                row = chart_row(chart, "soft" if soft else "hard", key)
                 for col, token in enumerate(row):
                     may_double = (
                         ctx == k.CTX_FIRST or (ctx == k.CTX_SPLIT and rules.double_after_split)
-                    ) and _may_double(rules, bool(soft), value)
+                    ) and may_double_on(rules, bool(soft), value)
                     may_surrender = ctx == k.CTX_FIRST and surrender_ok
-                    dec[ctx, soft, value, _up_value(col)] = _resolve(
+                    dec[ctx, soft, value, _up_value(col)] = resolve_token(
                         token, may_double, may_surrender
                     )
     for key in PAIR_ROWS:
         card = 1 if key == "A" else int(key)
-        row = _row(chart, "pairs", key)
+        row = chart_row(chart, "pairs", key)
         for col, token in enumerate(row):
             up = _up_value(col)
             if token == "P":
@@ -137,12 +132,3 @@ def decision_tables(chart: Any, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
                 pairs[k.CTX_FIRST, card, up] = k.PAIR_SURRENDER if surrender_ok else k.PAIR_SPLIT
                 pairs[k.CTX_SPLIT, card, up] = k.PAIR_SPLIT
     return dec, pairs
-
-
-def chart_rows(chart: Any) -> dict[str, dict[str, tuple[str, ...]]]:
-    """A chart as plain rows of tokens (for display and for the reference implementation)."""
-    return {
-        "hard": {key: _row(chart, "hard", key) for key in HARD_ROWS},
-        "soft": {key: _row(chart, "soft", key) for key in SOFT_ROWS},
-        "pairs": {key: _row(chart, "pairs", key) for key in PAIR_ROWS},
-    }

@@ -127,9 +127,6 @@ def prepare(config: Config) -> GameTables:
     p[k.P_INS_TC] = math.ceil(ins_tc) if ins_tc is not None else 0
     p[k.P_OTHERS] = config.simulation.players_at_table - 1
     p[k.P_TC_ROUNDING] = {"floor": 0, "truncate": 1, "nearest": 2}[tc_method.rounding]
-    p[k.P_DECK_EST] = {"exact": 0, "half_deck": 1, "full_deck": 2}[tc_method.deck_estimation]
-    p[k.P_BALANCED] = tags.balanced
-    p[k.P_TAG_DEN] = tags.denominator
     p[k.P_TC_MAX] = TC_MAX
     continuous = rules.shuffle == "continuous"
     p[k.P_BLOCK] = CSM_BLOCK if continuous else SHUFFLE_BLOCK
