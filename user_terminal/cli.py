@@ -273,5 +273,38 @@ def schema() -> None:
     print_json(config_json_schema())
 
 
+def _service_runner() -> Any:
+    """The service's process runner, imported only here: the terminal never needs Django."""
+    try:
+        from service import runner
+    except ImportError as exc:
+        _fail(f"the service is not installed ({exc.name} is missing): pip install 'jost[service]'")
+    return runner
+
+
+@app.command()
+def serve(
+    port: Annotated[
+        int, typer.Option("--port", "-p", min=1, max=65535, help="Port on 127.0.0.1.")
+    ] = 8000,
+) -> None:
+    """Run the service locally: migrate, then the web server and a worker (Ctrl-C stops)."""
+    raise typer.Exit(_service_runner().serve(port))
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", "-c", min=1, help="Jobs at once [default: all cores]."),
+    ] = None,
+    beat: Annotated[
+        bool, typer.Option("--beat", help="Also run the reaper's schedule (one per deployment).")
+    ] = False,
+) -> None:
+    """Run a service worker that takes jobs from the queue (settings from the environment)."""
+    raise typer.Exit(_service_runner().worker(concurrency, beat=beat))
+
+
 if __name__ == "__main__":  # pragma: no cover - `python -m user_terminal.cli`
     app()

@@ -1,0 +1,140 @@
+"""``jost serve`` and ``jost worker``: the service's processes, started for local use.
+
+``serve`` migrates the database, then runs the web server (Gunicorn; Django's server where
+Gunicorn cannot run) and one Celery worker with beat (the reaper's schedule) side by side,
+restarts the worker if it dies, and stops both on Ctrl-C. With no environment set everything
+lives under ``JOST_DATA_DIR``: nothing to install. Production runs the same commands as separate
+processes (see the Procfile).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+PYTHON = sys.executable
+SETTINGS = "service.settings"
+WORKER_RESTARTS = 5
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def manage(*args: str) -> int:
+    """Run a Django management command in a child process; its exit code."""
+    return subprocess.call([PYTHON, "-m", "service.manage", *args], env=_env())
+
+
+def worker_command(*, concurrency: int | None = None, beat: bool = False) -> list[str]:
+    """The Celery worker: prefork children run jobs (each on one core), prefetch one at a time."""
+    command = [PYTHON, "-m", "celery", "-A", "service.celery_app", "worker", "--loglevel=INFO"]
+    command += ["--without-gossip", "--without-mingle"]
+    if concurrency:
+        command.append(f"--concurrency={concurrency}")
+    if beat:
+        command.append("--beat")
+    return command
+
+
+def web_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    """Gunicorn on POSIX; Django's own server where Gunicorn cannot run (Windows)."""
+    if importlib.util.find_spec("gunicorn") is not None and os.name == "posix":
+        return [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "service.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            "-",
+        ]
+    return [PYTHON, "-m", "service.manage", "runserver", "--noreload", f"{host}:{port}"]
+
+
+def _start(command: Sequence[str]) -> subprocess.Popen:
+    return subprocess.Popen(list(command), env=_env(), start_new_session=os.name == "posix")
+
+
+def _stop(processes: Sequence[subprocess.Popen], grace_s: float = 15) -> None:
+    """SIGTERM to each main process (a warm shutdown: it stops its own children; a running
+    job finishes or is re-queued), then SIGKILL to whatever of its group is left."""
+    alive = [p for p in processes if p.poll() is None]
+    for proc in alive:
+        proc.terminate()
+    deadline = time.monotonic() + grace_s
+    for proc in alive:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            proc.wait()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows
+            proc.kill()
+    except ProcessLookupError:
+        pass
+
+
+def serve(port: int = 8000) -> int:
+    """Migrate, then run web + worker until interrupted; the exit code for the shell."""
+    if manage("migrate", "--noinput", "-v", "0") != 0:
+        print("jost serve: the database migration failed", file=sys.stderr)
+        return 1
+    web = _start(web_command(port))
+    worker = _start(worker_command(beat=True))
+    print(
+        f"jost serve: http://127.0.0.1:{port}/api/docs/  (Ctrl-C stops)\n"
+        "  a token for curl: python -m service.manage jost_token YOUR_NAME",
+        file=sys.stderr,
+        flush=True,
+    )
+    stop = {"now": False}
+
+    def interrupted(signum: int, frame: object) -> None:
+        stop["now"] = True
+
+    previous = {s: signal.signal(s, interrupted) for s in (signal.SIGINT, signal.SIGTERM)}
+    restarts = 0
+    code = 0
+    try:
+        while not stop["now"]:
+            if web.poll() is not None:
+                print(f"jost serve: the web server stopped ({web.returncode})", file=sys.stderr)
+                code = web.returncode or 1
+                break
+            if worker.poll() is not None:
+                restarts += 1
+                if restarts > WORKER_RESTARTS:
+                    print("jost serve: the worker keeps stopping; giving up", file=sys.stderr)
+                    code = 1
+                    break
+                print("jost serve: the worker stopped; starting a new one", file=sys.stderr)
+                worker = _start(worker_command(beat=True))
+            time.sleep(0.5)
+    finally:
+        _stop([web, worker])
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code
+
+
+def worker(concurrency: int | None = None, *, beat: bool = False) -> int:
+    """Run one Celery worker in the foreground; ``beat`` adds the reaper's schedule."""
+    return subprocess.call(worker_command(concurrency=concurrency, beat=beat), env=_env())
