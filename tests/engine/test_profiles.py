@@ -22,10 +22,10 @@ REQUIRED = {
         "atlantic_city_8d_s17_das_ls",
         "european_6d_enhc",
     },
-    "strategy": {"basic"},
-    "counting": {"hi_lo", "ko", "wong_halves"},
-    "betting": {"flat", "hi_lo_1_12"},
-    "bankroll": {"none", "1000_units"},
+    "strategy": {"basic", "basic_insurance_tc3", "hi_lo_i18_fab4"},
+    "counting": {"hi_lo", "ko", "wong_halves", "omega_2"},
+    "betting": {"flat", "hi_lo_1_12", "hi_lo_1_8", "single_deck_1_4"},
+    "bankroll": {"none", "1000_units", "200_units", "400_units"},
 }
 
 
