@@ -185,7 +185,7 @@ def _caches() -> dict[str, Any]:
     if url.startswith(("redis://", "rediss://")):
         return {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "service.cache.ReusingRedisCache",
                 "LOCATION": url,
                 "KEY_PREFIX": "jost",
             }

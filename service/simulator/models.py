@@ -3,7 +3,7 @@
 Status, attempts, heartbeat, progress and result all live in the row (never in Celery's result
 backend), and every transition is a conditional UPDATE in `services`, so a re-delivered message
 can neither run a finished job again nor count anything twice. `SimulationJobEvent` is the
-job's log of transitions (submitted, started, requeued, completed, ...), kept for people.
+job's log of transitions after submission (started, requeued, completed, ...), kept for people.
 
 Ready for shards (a later issue): a job will own shard rows whose tallies are merged in the
 database by the engine's exact merge, with the same conditional-update rules; no chords.
@@ -89,7 +89,6 @@ class SimulationJob(models.Model):
 
 
 class EventKind(models.TextChoices):
-    SUBMITTED = "submitted"
     STARTED = "started"
     REQUEUED = "requeued"
     CANCEL_REQUESTED = "cancel_requested"

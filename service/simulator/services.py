@@ -13,6 +13,7 @@ Views and tasks stay thin and call these functions. The rules that keep jobs exa
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -21,7 +22,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -84,11 +85,7 @@ def validate_job_config(data: object) -> Config:
         config = parse_config(data)
     except ConfigError as exc:
         raise ConfigInvalid(_problem_summary(exc.problems), exc.problems) from None
-    problems: list[dict[str, str]] = []
-    try:
-        prepare(config)
-    except ConfigError as exc:
-        problems.extend(exc.problems)
+    problems = [dict(path=path, message=message) for path, message in _simulator_refusals(config)]
     limit = settings.JOST_MAX_ROUNDS
     if config.simulation.rounds > limit:
         problems.append(
@@ -101,6 +98,22 @@ def validate_job_config(data: object) -> Config:
     if problems:
         raise ConfigInvalid(_problem_summary(problems), problems)
     return config
+
+
+def _simulator_refusals(config: Config) -> tuple[tuple[str, str], ...]:
+    """What ``prepare`` refuses in this game (its name, seed and length cannot matter)."""
+    game = config.model_dump(mode="json", exclude={"name": True, "simulation": {"seed", "rounds"}})
+    return _refusals_of_game(json.dumps(game, sort_keys=True))
+
+
+@lru_cache(maxsize=512)
+def _refusals_of_game(game_json: str) -> tuple[tuple[str, str], ...]:
+    """Cached: building the kernel's tables costs milliseconds, and players resubmit games."""
+    try:
+        prepare(parse_config(game_json))
+    except ConfigError as exc:
+        return tuple((p["path"], p["message"]) for p in exc.problems)
+    return ()
 
 
 def _problem_summary(problems: list[dict[str, str]]) -> str:
@@ -164,9 +177,9 @@ def job_submit(
                 idempotency_key=key,
                 rounds_total=config.simulation.rounds,
                 created_at=now,
+                queued_at=now,  # cleared again if the message cannot be sent
                 updated_at=now,
             )
-            _event(job.pk, EventKind.SUBMITTED)
             transaction.on_commit(partial(job_dispatch, job.pk, job.rounds_total), robust=True)
     except IntegrityError:
         if key is None:
@@ -197,10 +210,8 @@ def job_dispatch(job_id: Any, rounds_total: int) -> bool:
         )
     except Exception:
         logger.exception("could not queue job %s; the reaper will send it again", job_id)
+        SimulationJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(queued_at=None)
         return False
-    SimulationJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
-        queued_at=timezone.now()
-    )
     return True
 
 
@@ -488,7 +499,7 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
                 worker="",
                 rounds_done=0,
                 heartbeat_at=None,
-                queued_at=None,
+                queued_at=now,
                 updated_at=now,
             ):
                 _event(job.pk, EventKind.REQUEUED, job.attempts, f"{silent}; queued again")
@@ -500,7 +511,10 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
         | Q(queued_at__lt=now - timedelta(seconds=settings.JOST_PENDING_REDISPATCH_S))
     )
     for job_id, rounds in lost.values_list("id", "rounds_total")[:500]:
-        if job_dispatch(job_id, rounds):
+        marked = SimulationJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
+            queued_at=now
+        )
+        if marked and job_dispatch(job_id, rounds):
             counts["redispatched"] += 1
     if any(counts.values()):
         logger.info("reaper: %s", counts)

@@ -74,7 +74,7 @@ def test_a_job_runs_to_complete_with_the_engines_result(api):
     assert status["status"] == "COMPLETE"
     assert status["progress"] == {"rounds_done": 20_000, "rounds_total": 20_000, "fraction": 1.0}
     assert status["error"] is None
-    assert [e["kind"] for e in status["events"]] == ["submitted", "started", "completed"]
+    assert [e["kind"] for e in status["events"]] == ["started", "completed"]
     direct = run_simulation_from_config(SMALL, workers=1).to_dict()
     assert stable(status["result"]) == stable(direct)
     result = api.get(f"/api/results/{job_id}")  # the slash is optional
