@@ -82,16 +82,20 @@ def _secret_key() -> str:
     if key:
         return key
     path = SERVICE_DIR / "secret_key"
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        key = secrets.token_urlsafe(50)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if not path.exists():
+        # Written under a temporary name and linked into place: when several processes start
+        # at once, exactly one key wins and nobody reads a half-written file.
+        temporary = path.with_name(f"secret_key.{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(key)
-        return key
-    except OSError:
-        return path.read_text(encoding="utf-8").strip()
+            f.write(secrets.token_urlsafe(50))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text(encoding="utf-8").strip()
 
 
 SECRET_KEY = _secret_key()

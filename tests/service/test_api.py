@@ -341,6 +341,7 @@ def test_unknown_urls_and_methods_answer_json():
     assert_error_shape(client.get("/nowhere"), 404, "not_found")
     assert_error_shape(client.get(f"/api/status/{'x' * 10}/"), 404, "not_found")
     assert_error_shape(client.delete("/api/defaults/"), 405, "method_not_allowed")
+    assert_error_shape(client.get("/healthz", HTTP_HOST="evil.example"), 400, "bad_request")
 
 
 def test_an_unexpected_error_is_a_json_500_without_a_traceback(api, monkeypatch):

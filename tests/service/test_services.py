@@ -226,3 +226,33 @@ def test_celery_is_configured_for_late_acks_and_one_message_at_a_time():
     routes = app.conf.task_routes
     assert routes["simulator.reap_stale_jobs"]["queue"].endswith(".control")
     assert "reap-stale-jobs" in app.conf.beat_schedule
+
+
+def test_the_reap_jobs_command_reports_what_it_did(user, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    job = new_job(user)
+    services.job_claim(job.pk, worker="vanished")
+    SimulationJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.JOST_STALE_AFTER_S + 5)
+    )
+    out = StringIO()
+    call_command("reap_jobs", stdout=out)
+    assert out.getvalue().split() == ["requeued=1", "failed=0", "cancelled=0", "redispatched=0"]
+    job.refresh_from_db()
+    assert job.status == JobStatus.PENDING
+
+
+def test_the_jost_token_command_creates_a_user_once(django_user_model):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    first, again = StringIO(), StringIO()
+    call_command("jost_token", "carol", stdout=first)
+    call_command("jost_token", "carol", stdout=again)
+    assert first.getvalue() == again.getvalue() and len(first.getvalue().strip()) == 40
+    assert django_user_model.objects.filter(username="carol").count() == 1
+    assert not django_user_model.objects.get(username="carol").has_usable_password()

@@ -22,9 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, every: float = 0.0, **options: Any) -> None:
         while True:
-            close_old_connections()
             counts = jobs_reap()
             self.stdout.write(" ".join(f"{k}={v}" for k, v in counts.items()))
             if every <= 0:
                 return
             time.sleep(every)
+            close_old_connections()  # a long-lived loop must not keep a dead connection
