@@ -11,7 +11,7 @@ Variables (all optional):
   JOST_MAX_ROUNDS, JOST_MAX_BODY_BYTES, JOST_THROTTLE_USER, JOST_THROTTLE_SUBMIT,
   JOST_THROTTLE_ANON, JOST_HEARTBEAT_S, JOST_STALE_AFTER_S, JOST_REAPER_INTERVAL_S,
   JOST_MAX_ATTEMPTS, JOST_PENDING_REDISPATCH_S, JOST_TIME_LIMIT_BASE_S,
-  JOST_TIME_LIMIT_MIN_ROUNDS_PER_S, JOST_PROGRESS_INTERVAL_S.
+  JOST_TIME_LIMIT_MIN_ROUNDS_PER_S, JOST_PROGRESS_INTERVAL_S, JOST_RETENTION_DAYS.
 """
 
 from __future__ import annotations
@@ -247,6 +247,8 @@ JOST_PROGRESS_INTERVAL_S = _env_number("JOST_PROGRESS_INTERVAL_S", 1.0, float)
 # Time limits grow with the job: base + rounds / (the slowest rate a healthy worker runs at).
 JOST_TIME_LIMIT_BASE_S = _env_number("JOST_TIME_LIMIT_BASE_S", 120.0, float)
 JOST_TIME_LIMIT_MIN_ROUNDS_PER_S = _env_number("JOST_TIME_LIMIT_MIN_ROUNDS_PER_S", 500_000.0, float)
+# Finished jobs (and their results) are deleted this many days after they finished; 0 keeps them.
+JOST_RETENTION_DAYS = _env_number("JOST_RETENTION_DAYS", 0.0, float)
 JOST_QUEUE = _env_str("JOST_QUEUE", "jost")
 JOST_ENGINE_VERSION = ENGINE_VERSION
 

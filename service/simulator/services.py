@@ -42,7 +42,13 @@ from jost_engine import (
 )
 from jost_engine.table import prepare
 from service.simulator.errors import ConfigInvalid, IdempotencyConflict, JobError, JobNotCancellable
-from service.simulator.models import EventKind, JobStatus, SimulationJob, SimulationJobEvent
+from service.simulator.models import (
+    FINISHED,
+    EventKind,
+    JobStatus,
+    SimulationJob,
+    SimulationJobEvent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -462,11 +468,12 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
       CANCELLED if its owner had asked for that.
     * PENDING whose message was never sent (broker down at submit) or was sent longer than
       ``JOST_PENDING_REDISPATCH_S`` ago: sent again (a duplicate message claims nothing).
+    * Finished more than ``JOST_RETENTION_DAYS`` ago (when set): deleted, results by policy.
     """
     now = now or timezone.now()
     stale_after = settings.JOST_STALE_AFTER_S
     cutoff = now - timedelta(seconds=stale_after)
-    counts = {"requeued": 0, "failed": 0, "cancelled": 0, "redispatched": 0}
+    counts = {"requeued": 0, "failed": 0, "cancelled": 0, "redispatched": 0, "expired": 0}
     stale = SimulationJob.objects.filter(status=JobStatus.RUNNING).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
@@ -516,6 +523,12 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
         )
         if marked and job_dispatch(job_id, rounds):
             counts["redispatched"] += 1
+    if settings.JOST_RETENTION_DAYS > 0:
+        expired = SimulationJob.objects.filter(
+            status__in=FINISHED,
+            finished_at__lt=now - timedelta(days=settings.JOST_RETENTION_DAYS),
+        )
+        counts["expired"] = expired.delete()[1].get(SimulationJob._meta.label, 0)
     if any(counts.values()):
         logger.info("reaper: %s", counts)
     return counts

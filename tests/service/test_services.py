@@ -156,7 +156,7 @@ def test_the_reaper_leaves_live_jobs_alone_and_finishes_cancelled_ones(user, set
     later = timezone.now() + timedelta(seconds=settings.JOST_STALE_AFTER_S + 1)
     SimulationJob.objects.filter(pk=alive.pk).update(heartbeat_at=later)
     counts = services.jobs_reap(now=later)
-    assert counts == {"requeued": 0, "failed": 0, "cancelled": 1, "redispatched": 0}
+    assert counts == {"requeued": 0, "failed": 0, "cancelled": 1, "redispatched": 0, "expired": 0}
     alive.refresh_from_db()
     doomed.refresh_from_db()
     assert alive.status == JobStatus.RUNNING
@@ -240,7 +240,13 @@ def test_the_reap_jobs_command_reports_what_it_did(user, settings):
     )
     out = StringIO()
     call_command("reap_jobs", stdout=out)
-    assert out.getvalue().split() == ["requeued=1", "failed=0", "cancelled=0", "redispatched=0"]
+    assert out.getvalue().split() == [
+        "requeued=1",
+        "failed=0",
+        "cancelled=0",
+        "redispatched=0",
+        "expired=0",
+    ]
     job.refresh_from_db()
     assert job.status == JobStatus.PENDING
 
@@ -256,3 +262,15 @@ def test_the_jost_token_command_creates_a_user_once(django_user_model):
     assert first.getvalue() == again.getvalue() and len(first.getvalue().strip()) == 40
     assert django_user_model.objects.filter(username="carol").count() == 1
     assert not django_user_model.objects.get(username="carol").has_usable_password()
+
+
+def test_finished_jobs_expire_by_policy_only(user, settings):
+    done = new_job(user)
+    services.job_run(done.pk)
+    waiting = new_job(user)
+    much_later = timezone.now() + timedelta(days=400)
+    assert services.jobs_reap(now=much_later)["expired"] == 0  # kept unless a policy is set
+    settings.JOST_RETENTION_DAYS = 30
+    SimulationJob.objects.filter(pk=waiting.pk).update(queued_at=much_later)
+    assert services.jobs_reap(now=much_later)["expired"] == 1
+    assert list(SimulationJob.objects.values_list("pk", flat=True)) == [waiting.pk]
