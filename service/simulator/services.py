@@ -205,7 +205,9 @@ def job_dispatch(job_id: Any, rounds_total: int) -> bool:
     """Put a message for a PENDING job on the queue; False (logged) when the broker refused it.
 
     A job whose message could not be sent stays PENDING with no ``queued_at``, and the reaper
-    sends it again, so a broker outage delays jobs but never loses them.
+    sends it again within seconds, so a broker outage delays jobs but never loses them. (A web
+    process killed between the commit and the send leaves ``queued_at`` set: that job is sent
+    again after ``JOST_PENDING_REDISPATCH_S``, like any message the broker may have lost.)
     """
     from service.simulator.tasks import run_jost_simulation_task
 
