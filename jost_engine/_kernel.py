@@ -1,10 +1,10 @@
 """The compiled round loop: arrays in, integer counters out.
 
 Private. Nothing here validates or allocates on the common path; the public API (`jost_engine.
-tables`, `jost_engine.shards`) prepares every array. The layout follows what made a numba loop
+table`, `jost_engine.shards`) prepares every array. The layout follows what made a numba loop
 beat a tight C loop on this machine (see ../shared/PERFORMANCE.md): the common path of a round
-lives in the loop body with plain local variables; rare paths (splits, other seats, refilling the
-shoe) are separate functions; the RNG is an inline xoshiro256** in uint64 arithmetic.
+lives in the loop body with plain local variables; rare paths (splits, other seats, shuffling
+the next block) are separate functions; the RNG is xoshiro256** in uint64 arithmetic on scalars.
 
 Each card in ``shoe`` is one integer: its value (1 = ace … 10) in the low four bits and its
 count tag (times ``TAG_DEN``; a red seven can differ from a black one) above them, so
@@ -484,18 +484,21 @@ def simulate_chunk(
             rc += c >> 4
             o_c2[s] = c & 15
         hole = 0
+        hole_tag = 0
         if peek == 1:
             c = shoe[pos]
             pos += 1
-            rc += c >> 4
+            hole_tag = c >> 4
+            rc += hole_tag
             hole = c & 15
         # the count index plays and insurance read: the cards face up on the table, so every
         # card dealt but the hole card (which stays unknown, and in the cards remaining)
         tc_play = tc
         if idx_on == 1 or (ins_on == 1 and playing == 1):
-            seen = rc - (c >> 4) if peek == 1 else rc
             unseen = n - pos + peek
-            tc_play = _true_count(seen, tc_mul, tc_den[unseen], tc_inv[unseen], tc_rounding)
+            tc_play = _true_count(
+                rc - hole_tag, tc_mul, tc_den[unseen], tc_inv[unseen], tc_rounding
+            )
 
         net = 0
         nh = 1
