@@ -18,17 +18,26 @@ app = Celery("jost")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
-def _queues() -> tuple[Queue, Queue]:
-    """The jobs queue and a small control queue, so the reaper never waits behind a backlog."""
+def _queues() -> tuple[Queue, Queue, Queue]:
+    """The jobs queue, the shards queue and a small control queue.
+
+    A worker takes from each queue in turn, so neither a small job nor the reaper waits behind
+    a large job's backlog of shards (README, "Sharded jobs").
+    """
     name = app.conf.task_default_queue
     control = f"{name}.control"
+    shards = f"{name}.shards"  # = settings.JOST_SHARD_QUEUE
     return (
         Queue(name, Exchange(name, type="direct"), routing_key=name),
+        Queue(shards, Exchange(shards, type="direct"), routing_key=shards),
         Queue(control, Exchange(control, type="direct"), routing_key=control),
     )
 
 
-_jobs_queue, _control_queue = _queues()
-app.conf.task_queues = (_jobs_queue, _control_queue)
-app.conf.task_routes = {"simulator.reap_stale_jobs": {"queue": _control_queue.name}}
+_jobs_queue, _shards_queue, _control_queue = _queues()
+app.conf.task_queues = (_jobs_queue, _shards_queue, _control_queue)
+app.conf.task_routes = {
+    "simulator.reap_stale_jobs": {"queue": _control_queue.name},
+    "simulator.run_jost_shard_task": {"queue": _shards_queue.name},
+}
 app.autodiscover_tasks(["service.simulator"])

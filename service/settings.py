@@ -11,7 +11,8 @@ Variables (all optional):
   JOST_MAX_ROUNDS, JOST_MAX_BODY_BYTES, JOST_THROTTLE_USER, JOST_THROTTLE_SUBMIT,
   JOST_THROTTLE_ANON, JOST_HEARTBEAT_S, JOST_STALE_AFTER_S, JOST_REAPER_INTERVAL_S,
   JOST_MAX_ATTEMPTS, JOST_PENDING_REDISPATCH_S, JOST_TIME_LIMIT_BASE_S,
-  JOST_TIME_LIMIT_MIN_ROUNDS_PER_S, JOST_PROGRESS_INTERVAL_S, JOST_RETENTION_DAYS.
+  JOST_TIME_LIMIT_MIN_ROUNDS_PER_S, JOST_PROGRESS_INTERVAL_S, JOST_RETENTION_DAYS,
+  JOST_SHARD_ROUNDS.
 """
 
 from __future__ import annotations
@@ -250,6 +251,13 @@ JOST_TIME_LIMIT_MIN_ROUNDS_PER_S = _env_number("JOST_TIME_LIMIT_MIN_ROUNDS_PER_S
 # Finished jobs (and their results) are deleted this many days after they finished; 0 keeps them.
 JOST_RETENTION_DAYS = _env_number("JOST_RETENTION_DAYS", 0.0, float)
 JOST_QUEUE = _env_str("JOST_QUEUE", "jost")
+# A job of more rounds than this is split into shards of about this many rounds, each a task any
+# worker may run (about 2 s on one core of a laptop); shards have their own queue, so a small job
+# never waits behind a large job's backlog (see README, "Sharded jobs").
+JOST_SHARD_ROUNDS = _env_number("JOST_SHARD_ROUNDS", 20_000_000)
+if JOST_SHARD_ROUNDS < 1:
+    raise ImproperlyConfiguredEnv(f"JOST_SHARD_ROUNDS must be at least 1, got {JOST_SHARD_ROUNDS}")
+JOST_SHARD_QUEUE = f"{JOST_QUEUE}.shards"
 JOST_ENGINE_VERSION = ENGINE_VERSION
 
 # --------------------------------------------------------------------------------------------

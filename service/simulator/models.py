@@ -5,8 +5,9 @@ backend), and every transition is a conditional UPDATE in `services`, so a re-de
 can neither run a finished job again nor count anything twice. `SimulationJobEvent` is the
 job's log of transitions after submission (started, requeued, completed, ...), kept for people.
 
-Ready for shards (a later issue): a job will own shard rows whose tallies are merged in the
-database by the engine's exact merge, with the same conditional-update rules; no chords.
+A job of more than ``JOST_SHARD_ROUNDS`` rounds owns `JobShard` rows (``shard_count`` > 0),
+each run by any worker under the same conditional-update rules; the last shard to store its tally
+merges them all, exactly, in the transaction that marks the job COMPLETE. No chords.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class SimulationJob(models.Model):
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
 
     rounds_total = models.BigIntegerField()
-    rounds_done = models.BigIntegerField(default=0)
+    rounds_done = models.BigIntegerField(default=0)  # of a sharded job: the sum over its shards
+    shard_count = models.PositiveIntegerField(default=0)  # 0: one task runs the whole job
     result_data = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
 
@@ -87,6 +89,46 @@ class SimulationJob(models.Model):
     def is_finished(self) -> bool:
         return self.status in FINISHED
 
+    @property
+    def is_sharded(self) -> bool:
+        return self.shard_count > 0
+
+
+class JobShard(models.Model):
+    """One piece of a sharded job: a run of consecutive engine shards, its own attempts and tally.
+
+    Unique per (job, index): a shard's tally is written once, by the claim that holds it, so a
+    re-delivered or re-run shard can never count twice.
+    """
+
+    job = models.ForeignKey(SimulationJob, on_delete=models.CASCADE, related_name="shards")
+    index = models.PositiveIntegerField()
+    # The engine shards (``jost_engine.plan_shards``) this shard plays: [first, first + count).
+    first_engine_shard = models.PositiveIntegerField()
+    engine_shard_count = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
+    rounds_total = models.BigIntegerField()
+    rounds_done = models.BigIntegerField(default=0)
+    tally = models.JSONField(null=True, blank=True)  # the merged engine `Tally`, as a dict
+    error = models.TextField(blank=True, default="")
+
+    attempts = models.PositiveIntegerField(default=0)
+    run_token = models.UUIDField(null=True, blank=True)
+    worker = models.CharField(max_length=255, blank=True, default="")
+
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("job", "index")
+        indexes = (models.Index(fields=["status", "heartbeat_at"], name="shard_status_heartbeat"),)
+        constraints = (models.UniqueConstraint(fields=["job", "index"], name="shard_job_index"),)
+
+    def __str__(self) -> str:
+        return f"{self.job_id} shard {self.index} {self.status}"
+
 
 class EventKind(models.TextChoices):
     STARTED = "started"
@@ -95,6 +137,8 @@ class EventKind(models.TextChoices):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SHARD_REQUEUED = "shard_requeued"
+    SHARD_FAILED = "shard_failed"
 
 
 class SimulationJobEvent(models.Model):

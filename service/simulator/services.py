@@ -29,7 +29,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jost_engine import (
@@ -163,6 +164,8 @@ def job_submit(
 
     The job is queued only after the transaction commits, so a worker never looks for a row
     that is not there. A repeated ``idempotency_key`` returns the first job (``created`` False).
+    A job of more than ``JOST_SHARD_ROUNDS`` rounds gets its shard rows in the same transaction
+    and one message per shard (`shard_services`).
     """
     key = _clean_idempotency_key(idempotency_key)
     config = validate_job_config(data)
@@ -186,7 +189,13 @@ def job_submit(
                 queued_at=now,  # cleared again if the message cannot be sent
                 updated_at=now,
             )
-            transaction.on_commit(partial(job_dispatch, job.pk, job.rounds_total), robust=True)
+            if job.rounds_total > settings.JOST_SHARD_ROUNDS:
+                from service.simulator.shard_services import shards_create, shards_dispatch
+
+                shards_create(job, config, now=now)
+                transaction.on_commit(partial(shards_dispatch, job.pk), robust=True)
+            else:
+                transaction.on_commit(partial(job_dispatch, job.pk, job.rounds_total), robust=True)
     except IntegrityError:
         if key is None:
             raise
@@ -226,7 +235,9 @@ def job_dispatch(job_id: Any, rounds_total: int) -> bool:
 def job_cancel(*, job: SimulationJob) -> SimulationJob:
     """Cancel a job: a PENDING one at once, a RUNNING one by a flag its worker reads.
 
-    Cancelling a cancelled job is a no-op; a COMPLETE or FAILED job cannot be cancelled.
+    Cancelling a cancelled job is a no-op; a COMPLETE or FAILED job cannot be cancelled. Of a
+    sharded job, the shards not started are cancelled at once and the running ones stop at
+    their next check (`shard_services.shards_cancel`).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -244,6 +255,10 @@ def job_cancel(*, job: SimulationJob) -> SimulationJob:
             == 1
         ):
             _event(job.pk, EventKind.CANCEL_REQUESTED, job.attempts)
+        if job.shard_count:
+            from service.simulator.shard_services import shards_cancel
+
+            shards_cancel(job.pk, now=now)
     job.refresh_from_db()
     if job.status in (JobStatus.COMPLETE, JobStatus.FAILED):
         raise JobNotCancellable(f"job {job.id} already finished ({job.status})")
@@ -306,6 +321,25 @@ def job_heartbeat(claim: Claim, rounds_done: int | None = None) -> bool:
     return _held(claim).update(**fields) == 1
 
 
+def job_progress_from_shards(job_id: Any) -> bool:
+    """A sharded job's progress: the sum over its shards (and a heartbeat), while RUNNING."""
+    from service.simulator.models import JobShard
+
+    now = timezone.now()
+    done = (
+        JobShard.objects.filter(job_id=OuterRef("pk"))
+        .values("job_id")
+        .annotate(total=Sum("rounds_done"))
+        .values("total")
+    )
+    return (
+        SimulationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+            rounds_done=Coalesce(Subquery(done), 0), heartbeat_at=now, updated_at=now
+        )
+        == 1
+    )
+
+
 def job_stop_reason(claim: Claim) -> str | None:
     """Why the run should stop now: ``"cancel"``, ``"lost"`` (claim taken away) or None."""
     row = (
@@ -353,17 +387,21 @@ def job_mark_cancelled(claim: Claim) -> bool:
 class _Heartbeat(threading.Thread):
     """Keeps a running job's heartbeat fresh even while the engine is busy in one long chunk."""
 
-    def __init__(self, claim: Claim, interval: float) -> None:
+    def __init__(self, claim: Any, interval: float) -> None:
         super().__init__(name=f"heartbeat-{claim.job_id}", daemon=True)
         self.claim = claim
         self.interval = interval
         self.stopped = threading.Event()
 
+    def beat(self) -> bool:
+        """One heartbeat; False when the claim was lost (the thread stops then)."""
+        return job_heartbeat(self.claim)
+
     def run(self) -> None:
         try:
             while not self.stopped.wait(self.interval):
                 try:
-                    if not job_heartbeat(self.claim):
+                    if not self.beat():
                         return
                 except Exception:  # a database hiccup: the next beat tries again
                     logger.warning("heartbeat of job %s failed", self.claim.job_id, exc_info=True)
@@ -378,7 +416,7 @@ class _Heartbeat(threading.Thread):
 class _RunWatch:
     """The engine's progress and cancel callbacks: at most one row write/read per interval."""
 
-    def __init__(self, claim: Claim, deadline: float, interval: float) -> None:
+    def __init__(self, claim: Any, deadline: float, interval: float) -> None:
         self.claim = claim
         self.deadline = deadline
         self.interval = interval
@@ -390,8 +428,14 @@ class _RunWatch:
         now = time.monotonic()
         if now - self.last_write >= self.interval:
             self.last_write = now
-            if not job_heartbeat(self.claim, rounds_done):
+            if not self.write_progress(rounds_done):
                 self.stop_reason = self.stop_reason or "lost"
+
+    def write_progress(self, rounds_done: int) -> bool:
+        return job_heartbeat(self.claim, rounds_done)
+
+    def read_stop_reason(self) -> str | None:
+        return job_stop_reason(self.claim)
 
     def should_stop(self) -> bool:
         if self.stop_reason is not None:
@@ -401,7 +445,7 @@ class _RunWatch:
             self.stop_reason = "time"
         elif now - self.last_check >= self.interval:
             self.last_check = now
-            self.stop_reason = job_stop_reason(self.claim)
+            self.stop_reason = self.read_stop_reason()
         return self.stop_reason is not None
 
 
@@ -471,12 +515,13 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
     * PENDING whose message was never sent (broker down at submit) or was sent longer than
       ``JOST_PENDING_REDISPATCH_S`` ago: sent again (a duplicate message claims nothing).
     * Finished more than ``JOST_RETENTION_DAYS`` ago (when set): deleted, results by policy.
+    * The shards of sharded jobs, by the same rules (`shard_services.shards_reap`).
     """
     now = now or timezone.now()
     stale_after = settings.JOST_STALE_AFTER_S
     cutoff = now - timedelta(seconds=stale_after)
     counts = {"requeued": 0, "failed": 0, "cancelled": 0, "redispatched": 0, "expired": 0}
-    stale = SimulationJob.objects.filter(status=JobStatus.RUNNING).filter(
+    stale = SimulationJob.objects.filter(status=JobStatus.RUNNING, shard_count=0).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
     for job in stale.only("id", "run_token", "attempts", "cancel_requested", "worker")[:500]:
@@ -515,7 +560,7 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
                 counts["requeued"] += 1
                 rounds = SimulationJob.objects.values_list("rounds_total", flat=True).get(pk=job.pk)
                 transaction.on_commit(partial(job_dispatch, job.pk, rounds), robust=True)
-    lost = SimulationJob.objects.filter(status=JobStatus.PENDING).filter(
+    lost = SimulationJob.objects.filter(status=JobStatus.PENDING, shard_count=0).filter(
         Q(queued_at__isnull=True, created_at__lt=now - timedelta(seconds=10))
         | Q(queued_at__lt=now - timedelta(seconds=settings.JOST_PENDING_REDISPATCH_S))
     )
@@ -531,6 +576,10 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
             finished_at__lt=now - timedelta(days=settings.JOST_RETENTION_DAYS),
         )
         counts["expired"] = expired.delete()[1].get(SimulationJob._meta.label, 0)
+    from service.simulator.shard_services import shards_reap
+
+    for action, count in shards_reap(now=now).items():
+        counts[action] = counts.get(action, 0) + count
     if any(counts.values()):
         logger.info("reaper: %s", counts)
     return counts
