@@ -58,7 +58,15 @@ P_WONG_OUT = 30
 P_TRIP_ON = 31  # 1: follow bankroll trips (risk of ruin measured, not only computed)
 P_TRIP_BANKROLL = 32  # the bankroll each trip starts with, in SCALE units
 P_TRIP_ROUNDS = 33  # rounds played per trip
-N_PARAMS = 34
+P_ASC = 34  # 1: an ace side count adjusts the betting count (tags packed, see ASC_SHIFT)
+N_PARAMS = 35
+
+# With an ace side count each card's tag carries two counts in one integer, so dealing a card
+# stays one addition: the playing tag in the low ASC_SHIFT bits (signed) and, above them, the
+# betting tag times 13 (jost_engine.table.ace_side_count_tags). The running count splits the
+# same way; both parts are read at most twice a round.
+ASC_SHIFT = 24
+ASC_HALF = 1 << (ASC_SHIFT - 1)
 
 # --- shoe state vector (int64): shared with the rare-path functions -------------------------
 S_POS = 0  # next card to deal
@@ -122,6 +130,7 @@ F_BUST = 1
 F_SURRENDER = 2
 
 MAX_HANDS = 8
+MAX_SPOTS = 3
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _TWO32 = np.uint64(1 << 32)
@@ -173,6 +182,32 @@ def _index_play(play, d, tc, devs):
             return a
         d = devs[4 * d + 3]
     return play
+
+
+@njit(cache=True)
+def _split_count(rc):
+    """(betting count, playing count) of a packed running count, both times 13."""
+    bet = (rc + ASC_HALF) >> ASC_SHIFT
+    return bet, 13 * (rc - (bet << ASC_SHIFT))
+
+
+@njit(cache=True)
+def _early_surrender(p1, p2, up, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on, tc):
+    """Whether a two-card hand surrenders early (before the dealer checks): pairs by the pair
+    table, the rest by the hand's total, each with its index plays."""
+    pa = pairs[_pi(CTX_FIRST, p1, up)]
+    if idx_on == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
+        pa = _index_play(pa, pair_first[_pi(CTX_FIRST, p1, up)], tc, devs)
+    if p1 == p2 and max_hands > 1 and pa != 0:
+        return pa == PAIR_SURRENDER
+    total = p1 + p2
+    soft = 1 if (p1 == 1 or p2 == 1) else 0
+    sv = total + 10 * soft
+    cell = _di(CTX_FIRST, soft, sv, up)
+    act = dec[cell]
+    if idx_on == 1 and dev_first[cell] >= 0:
+        act = _index_play(act, dev_first[cell], tc, devs)
+    return act == A_SURRENDER
 
 
 @njit(cache=True)
@@ -353,6 +388,139 @@ def _play_seat(
 
 
 @njit(cache=True)
+def _open_spots(
+    extra, c1s, c2s, up, surrender, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on,
+    tc, x_total, x_mult, x_flag, x_nh, x_nat,
+):  # fmt: skip
+    """Our second and third spots before the dealer checks: naturals and early surrenders.
+
+    Spot j + 2's cards are ``c1s[j]``, ``c2s[j]``; each spot starts as one standing hand (a
+    natural counts 21) until `_play_spots` plays it.
+    """
+    for j in range(extra):
+        a = c1s[j]
+        b = c2s[j]
+        base = j * MAX_HANDS
+        nat = (a + b == 11) and (a == 1 or b == 1)
+        x_nat[j] = nat
+        x_nh[j] = 1
+        x_mult[base] = 1
+        x_total[base] = 21 if nat else a + b
+        x_flag[base] = F_STAND
+        if (
+            surrender == 2
+            and not nat
+            and _early_surrender(
+                a, b, up, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on, tc
+            )
+        ):
+            x_flag[base] = F_SURRENDER
+
+
+@njit(cache=True)
+def _play_spots(
+    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play, idx_on, up, extra,
+    c1s, c2s, x_total, x_mult, x_flag, x_nh, x_nat,
+):  # fmt: skip
+    """Play our second and third spots (after the first, in seat order), splits included.
+
+    Returns bit 0: some hand needs the dealer's hand (stands, or is a natural the no-hole-card
+    dealer must check); bit 1: some hand needs it played out; bit 2: a spot split.
+    """
+    live = 0
+    for j in range(extra):
+        base = j * MAX_HANDS
+        if x_nat[j] == 1:
+            live |= 1
+            continue
+        if x_flag[base] == F_SURRENDER:
+            continue
+        nh = _play_seat(
+            shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play, idx_on,
+            up, c1s[j], c2s[j], x_total[base:base + MAX_HANDS], x_mult[base:base + MAX_HANDS],
+            x_flag[base:base + MAX_HANDS],
+        )  # fmt: skip
+        x_nh[j] = nh
+        if nh > 1:
+            live |= 4
+        for k in range(nh):
+            if x_flag[base + k] == F_STAND:
+                live |= 3
+    return live
+
+
+@njit(cache=True)
+def _settle_spots(
+    extra, bet, scale, bj_win, takes_all, dealer_bj, dv, x_total, x_mult, x_flag, x_nh, x_nat,
+    counters,
+):  # fmt: skip
+    """Net result of our second and third spots (insurance apart); their outcomes counted.
+
+    As the first spot's settlement: a surrender costs half the bet, a natural pays
+    ``bj_win`` (or pushes a dealer blackjack), and a dealer blackjack takes every bet of a
+    spot (``takes_all``: the no-hole-card game's doubles and splits) or its original bet.
+    """
+    half = scale // 2
+    net = 0
+    for j in range(extra):
+        base = j * MAX_HANDS
+        nh = x_nh[j]
+        nat = x_nat[j] == 1
+        if dealer_bj == 1:
+            if x_flag[base] == F_SURRENDER and nh == 1:
+                net -= bet * half
+            elif nat:
+                pass
+            elif takes_all == 1:
+                for k in range(nh):
+                    net -= bet * x_mult[base + k] * scale
+            else:
+                net -= bet * scale
+        elif nat:
+            net += bet * bj_win
+        else:
+            for k in range(nh):
+                f = x_flag[base + k]
+                stake = bet * x_mult[base + k] * scale
+                if f == F_SURRENDER:
+                    net -= bet * half
+                elif f == F_BUST:
+                    net -= stake
+                elif dv > 21 or x_total[base + k] > dv:
+                    net += stake
+                elif x_total[base + k] < dv:
+                    net -= stake
+        # outcomes per final hand, as for the first spot
+        counters[C_HANDS] += nh
+        for k in range(nh):
+            f = x_flag[base + k]
+            counters[C_WAGERED] += bet * x_mult[base + k]
+            if x_mult[base + k] == 2:
+                counters[C_DOUBLE] += 1
+            if f == F_SURRENDER:
+                counters[C_SURRENDER] += 1
+            elif nat and dealer_bj == 0:
+                counters[C_BLACKJACK] += 1
+            elif dealer_bj == 1:
+                if nat:
+                    counters[C_PUSH] += 1
+                else:
+                    counters[C_LOSS] += 1
+                    if f == F_BUST:
+                        counters[C_BUST] += 1
+            elif f == F_BUST:
+                counters[C_LOSS] += 1
+                counters[C_BUST] += 1
+            elif dv > 21 or x_total[base + k] > dv:
+                counters[C_WIN] += 1
+            elif x_total[base + k] < dv:
+                counters[C_LOSS] += 1
+            else:
+                counters[C_PUSH] += 1
+    return net
+
+
+@njit(cache=True)
 def simulate_chunk(
     shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, bet_by_tc, tc_den, tc_inv,
     n_rounds, counters, by_tc, trace,
@@ -393,8 +561,10 @@ def simulate_chunk(
     n_out = 0
     tc_rounding = prm[P_TC_ROUNDING]
     block = prm[P_BLOCK]
-    deal = 2 * (others + 1) + 1 + peek  # cards of the initial deal
-    lookahead = max(prm[P_LOOKAHEAD], deal)
+    asc = prm[P_ASC]
+    n_tc = 2 * tc_max + 1  # bet_by_tc holds the bets, then the spots, per true count
+    deal_one = 2 * (others + 1) + 1 + peek  # cards of the initial deal with one spot
+    lookahead_one = max(prm[P_LOOKAHEAD], deal_one)
 
     # counters live in registers during the chunk and are written back at the end
     n_hands = 0
@@ -422,8 +592,15 @@ def simulate_chunk(
     o_total = np.empty(MAX_HANDS, np.int64)
     o_mult = np.empty(MAX_HANDS, np.int64)
     o_flag = np.empty(MAX_HANDS, np.int64)
-    o_c1 = np.empty(max(others, 1), np.int64)
-    o_c2 = np.empty(max(others, 1), np.int64)
+    # the seats after our first spot: our other spots first, then the other players
+    o_c1 = np.empty(others + MAX_SPOTS, np.int64)
+    o_c2 = np.empty(others + MAX_SPOTS, np.int64)
+    x_total = np.empty((MAX_SPOTS - 1) * MAX_HANDS, np.int64)
+    x_mult = np.empty((MAX_SPOTS - 1) * MAX_HANDS, np.int64)
+    x_flag = np.empty((MAX_SPOTS - 1) * MAX_HANDS, np.int64)
+    x_nh = np.zeros(MAX_SPOTS - 1, np.int64)
+    x_nat = np.zeros(MAX_SPOTS - 1, np.int64)
+    dv = 0
 
     for r in range(n_rounds):
         # ---- shuffle, count and bet: all before the round's first card
@@ -436,7 +613,10 @@ def simulate_chunk(
         # the true count (CONFIG.md), exactly: tc_den[remaining] is the divisor for the cards
         # left (decks estimated per the config, times the tag denominator)
         remaining = n - pos
-        tc = _true_count(rc, tc_mul, tc_den[remaining], tc_inv[remaining], tc_rounding)
+        rc_bet = rc
+        if asc == 1:
+            rc_bet = (rc + ASC_HALF) >> ASC_SHIFT  # the ace-adjusted count, times 13
+        tc = _true_count(rc_bet, tc_mul, tc_den[remaining], tc_inv[remaining], tc_rounding)
         if tc > tc_max:
             tc = tc_max
         elif tc < -tc_max:
@@ -451,6 +631,11 @@ def simulate_chunk(
         # recorded, so the shoe is used as if someone played it
         bet = bet_by_tc[tci] if playing == 1 else 1
         idx_on = has_index * playing
+        # spots by count: our extra spots sit right after the first, before the other players
+        extra = bet_by_tc[n_tc + tci] - 1 if playing == 1 else 0
+        seats = others + extra
+        deal = deal_one + 2 * extra
+        lookahead = lookahead_one if extra == 0 else max(lookahead_one, deal)
 
         # ---- the deal
         round_start = pos
@@ -465,7 +650,7 @@ def simulate_chunk(
         pos += 1
         rc += c >> 4
         p1 = c & 15
-        for s in range(others):
+        for s in range(seats):
             c = shoe[pos]
             pos += 1
             rc += c >> 4
@@ -478,7 +663,7 @@ def simulate_chunk(
         pos += 1
         rc += c >> 4
         p2 = c & 15
-        for s in range(others):
+        for s in range(seats):
             c = shoe[pos]
             pos += 1
             rc += c >> 4
@@ -496,9 +681,10 @@ def simulate_chunk(
         tc_play = tc
         if idx_on == 1 or (ins_on == 1 and playing == 1):
             unseen = n - pos + peek
-            tc_play = _true_count(
-                rc - hole_tag, tc_mul, tc_den[unseen], tc_inv[unseen], tc_rounding
-            )
+            rc_play = rc - hole_tag
+            if asc == 1:
+                rc_play = _split_count(rc_play)[1]  # index plays use the ace-neutral count
+            tc_play = _true_count(rc_play, tc_mul, tc_den[unseen], tc_inv[unseen], tc_rounding)
 
         net = 0
         nh = 1
@@ -516,18 +702,14 @@ def simulate_chunk(
         # ---- early surrender: before the dealer checks
         early_out = False
         if surrender == 2 and not pbj:
-            pa = pairs[_pi(CTX_FIRST, p1, up)]
-            if idx_on == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
-                pa = _index_play(pa, pair_first[_pi(CTX_FIRST, p1, up)], tc_play, devs)
-            if p1 == p2 and max_hands > 1 and pa != 0:
-                early_out = pa == PAIR_SURRENDER
-            else:
-                sv = total + 10 if (ace and total <= 11) else total
-                cell = _di(CTX_FIRST, 1 if sv != total else 0, sv, up)
-                act = dec[cell]
-                if idx_on == 1 and dev_first[cell] >= 0:
-                    act = _index_play(act, dev_first[cell], tc_play, devs)
-                early_out = act == A_SURRENDER
+            early_out = _early_surrender(
+                p1, p2, up, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on, tc_play
+            )
+        if extra > 0:
+            _open_spots(
+                extra, o_c1, o_c2, up, surrender, max_hands, dec, pairs, dev_first, pair_first,
+                devs, idx_on, tc_play, x_total, x_mult, x_flag, x_nh, x_nat,
+            )  # fmt: skip
 
         if peek == 1 and (up == 1 or up == 10) and up + hole == 11:
             # ---- dealer blackjack, found by the peek: the round is over
@@ -539,13 +721,13 @@ def simulate_chunk(
             else:
                 net = -bet * scale
             if insured == 1:
-                net += bet * scale
+                net += bet * scale * (extra + 1)
             h_flag[0] = F_SURRENDER if early_out else F_STAND
             h_total[0] = 21 if pbj else total
             h_mult[0] = 1
         else:
             if insured == 1 and peek == 1:
-                net -= bet * half
+                net -= bet * half * (extra + 1)
             if early_out:
                 h_flag[0] = F_SURRENDER
                 h_total[0] = total
@@ -637,12 +819,24 @@ def simulate_chunk(
                     h_mult[0] = mult
                     h_flag[0] = flag
 
+            # ---- our other spots, in seat order
+            spots_live = 0
+            if extra > 0:
+                _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
+                spots_live = _play_spots(
+                    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play,
+                    idx_on, up, extra, o_c1, o_c2, x_total, x_mult, x_flag, x_nh, x_nat,
+                )  # fmt: skip
+                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+                if spots_live >= 4:
+                    split_round = 1
+
             # ---- other seats play after ours; they only eat cards
-            others_live = False
-            others_total = False
+            others_live = (spots_live & 1) == 1
+            others_total = (spots_live & 2) == 2
             if others > 0:
                 _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
-                for s in range(others):
+                for s in range(extra, seats):
                     a = o_c1[s]
                     b = o_c2[s]
                     if (a + b == 11) and (a == 1 or b == 1):
@@ -724,7 +918,7 @@ def simulate_chunk(
                 # European no hole card: the dealer's blackjack arrives after the players acted
                 # (a surrender, early or late, is settled when made: half the bet)
                 if insured == 1:
-                    net += bet * scale
+                    net += bet * scale * (extra + 1)
                 if h_flag[0] == F_SURRENDER and nh == 1:
                     net -= bet * half
                 elif pbj:
@@ -736,7 +930,7 @@ def simulate_chunk(
                     net -= bet * scale
             else:
                 if insured == 1 and peek == 0:
-                    net -= bet * half
+                    net -= bet * half * (extra + 1)
                 if pbj:
                     net += bet * bj_win
                 else:
@@ -784,6 +978,13 @@ def simulate_chunk(
                 else:
                     n_push += 1
 
+            if extra > 0:
+                # our other spots settle on their own; the round's initial bet is every spot's
+                net += _settle_spots(
+                    extra, bet, scale, bj_win, takes_all, dealer_bj, dv, x_total, x_mult,
+                    x_flag, x_nh, x_nat, counters,
+                )  # fmt: skip
+                bet *= extra + 1
             n_hands += nh
             n_initial += bet
             n_wagered += wagered

@@ -35,3 +35,17 @@ def bet_by_true_count(betting: Betting, tc_max: int) -> np.ndarray:
                 units = step.units
         bets[i] = bet_for_units(units, betting)
     return bets
+
+
+def spots_by_true_count(betting: Betting, tc_max: int) -> np.ndarray:
+    """``spots[tc + tc_max]``: hands played at every integer true count in ``[-tc_max, tc_max]``.
+
+    The spots of the last ``spots_by_count`` step at or below the count; below the first step,
+    or with no steps, ``betting.spots``. Each spot bets the ramp's bet for the count.
+    """
+    spots = np.full(2 * tc_max + 1, betting.spots, dtype=np.int64)
+    for i in range(spots.size):
+        for step in betting.spots_by_count:
+            if step.true_count <= i - tc_max:
+                spots[i] = step.spots
+    return spots

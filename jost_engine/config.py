@@ -505,6 +505,32 @@ class Counting(_Model):
         description="Running count after a shuffle; null: the system's own "
         "(KO 4 - 4 x decks, Red 7 -2 x decks, 0 for balanced counts).",
     )
+    ace_side_count: bool = Field(
+        False,
+        description="Keep a side count of aces and adjust the betting count by the aces above "
+        "or below one in 13 of the cards remaining (ace-neutral counts: hi_opt_1, hi_opt_2, "
+        "omega_2, or custom tags with the ace at 0).",
+    )
+
+    @field_validator("ace_side_count")
+    @classmethod
+    def _ace_neutral(cls, value: bool, info: ValidationInfo) -> bool:
+        """An ace side count only makes sense beside a count that leaves the ace out."""
+        system = info.data.get("system")
+        if not value or system is None:
+            return value
+        tags = system if isinstance(system, str) else None
+        if tags is not None and tags not in ("hi_opt_1", "hi_opt_2", "omega_2"):
+            raise _error(
+                f"an ace side count goes with an ace-neutral count (hi_opt_1, hi_opt_2, "
+                f'omega_2 or custom tags with "A": 0); {tags} counts the ace itself'
+            )
+        if tags is None and (system.tags.get("A") != 0 or system.tags.get("10") == 0):
+            raise _error(
+                'an ace side count needs custom tags with "A": 0 and a non-zero "10" tag '
+                "(the side count weighs each ace like a ten)"
+            )
+        return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,6 +543,13 @@ class RampStep(_Model):
 
     true_count: float = Field(description="Running count for unbalanced systems (KO, Red 7).")
     units: float = Field(gt=0, description="Bet in betting units.")
+
+
+class SpotsStep(_Model):
+    """From this true count up (to the next step), play this many hands (spots)."""
+
+    true_count: float = Field(description="Running count for unbalanced systems (KO, Red 7).")
+    spots: int = Field(ge=1, le=3, description="Hands played each round, 1 to 3.")
 
 
 class Betting(_Model):
@@ -534,6 +567,12 @@ class Betting(_Model):
     wong_out_below: float | None = Field(None, description="Leave the table below this count.")
     wong_in_at: float | None = Field(None, description="Enter the table at this count.")
     spots: int = Field(1, ge=1, le=3, description="Hands played each round.")
+    spots_by_count: tuple[SpotsStep, ...] = Field(
+        (),
+        strict=False,
+        description="Spots by true count: from each step's true_count up, its spots; below the "
+        "first step (or with no steps), `spots`. Each spot bets the ramp's bet.",
+    )
 
     @field_validator("table_max")
     @classmethod
@@ -555,6 +594,25 @@ class Betting(_Model):
                     (
                         (i, "true_count"),
                         f"ramp step {i} has true_count {now:g}, which must be greater than "
+                        f"step {i - 1}'s {before:g} (steps go in increasing count)",
+                    )
+                )
+        if problems:
+            _fail(problems, steps)
+        return steps
+
+    @field_validator("spots_by_count")
+    @classmethod
+    def _spots_increasing(cls, steps: tuple[SpotsStep, ...]) -> tuple[SpotsStep, ...]:
+        """Spots by count is a step function of the count, like the ramp."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for i in range(1, len(steps)):
+            before, now = steps[i - 1].true_count, steps[i].true_count
+            if now <= before:
+                problems.append(
+                    (
+                        (i, "true_count"),
+                        f"spots step {i} has true_count {now:g}, which must be greater than "
                         f"step {i - 1}'s {before:g} (steps go in increasing count)",
                     )
                 )

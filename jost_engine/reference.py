@@ -14,8 +14,9 @@ import numpy as np
 
 from jost_engine import _kernel as k
 from jost_engine.config import Config, parse_config
+from jost_engine.counting import standard_irc
 from jost_engine.shoe import card_tag, card_value, rng_state
-from jost_engine.table import GameTables, prepare
+from jost_engine.table import GameTables, ace_side_count_weight, prepare
 
 MASK64 = (1 << 64) - 1
 
@@ -51,15 +52,19 @@ class Xoshiro256:
 class Shoe:
     """A shoe dealt from a lazily shuffled array, exactly as the kernel deals it."""
 
-    def __init__(self, codes: np.ndarray, rng: Xoshiro256, block: int, irc: int) -> None:
+    def __init__(
+        self, codes: np.ndarray, rng: Xoshiro256, block: int, irc: int, packed: bool = False
+    ) -> None:
         self.cards = [int(c) for c in codes]
         self.rng = rng
         self.block = block
         self.irc = irc
+        self.packed = packed  # the kernel's codes carry a second (ace-adjusted) tag; ignore it
         self.pos = 0
         self.ready = 0
         self.counted = 0
         self.running_count = irc
+        self.aces_seen = 0  # the ace side count
         self.round_start = 0
 
     @property
@@ -70,6 +75,7 @@ class Shoe:
         """A new shoe: nothing dealt, nothing counted (the shuffle itself happens lazily)."""
         self.pos = self.ready = self.counted = 0
         self.running_count = self.irc
+        self.aces_seen = 0
 
     def ensure(self, need: int) -> None:
         if self.pos + need > self.n:
@@ -78,6 +84,7 @@ class Shoe:
             self.cards = in_play + self.cards[: self.round_start]
             self.pos = self.ready = self.counted = len(in_play)
             self.running_count = self.irc
+            self.aces_seen = 0
             self.round_start = 0
         while self.ready < self.pos + need:
             stop = min(self.n, self.ready + self.block)
@@ -92,10 +99,19 @@ class Shoe:
         self.pos += 1
         return card_value(code)
 
+    def tag(self, code: int) -> int:
+        """The card's count tag (times the tag denominator)."""
+        tag = card_tag(code)
+        if self.packed:
+            low = tag & ((1 << k.ASC_SHIFT) - 1)
+            tag = low - (1 << k.ASC_SHIFT) if low >= 1 << (k.ASC_SHIFT - 1) else low
+        return tag
+
     def count_seen(self) -> int:
-        """Add every card dealt since the last look to the running count."""
+        """Add every card dealt since the last look to the running count (and the aces)."""
         for code in self.cards[self.counted : self.pos]:
-            self.running_count += card_tag(code)
+            self.running_count += self.tag(code)
+            self.aces_seen += card_value(code) == 1
         self.counted = self.pos
         return self.running_count
 
@@ -137,10 +153,19 @@ class ReferenceGame:
         p = self.t.params
         self.p = {name: int(p[getattr(k, name)]) for name in dir(k) if name.startswith("P_")}
         rng = Xoshiro256(rng_state(self.config.simulation.seed, stream))
-        self.shoe = Shoe(self.t.shoe, rng, self.p["P_BLOCK"], self.p["P_IRC"])
+        counting = self.config.counting
+        irc = counting.initial_running_count
+        if irc is None:
+            irc = standard_irc(self.t.tags.name, self.config.rules.decks)
+        self.asc = counting.ace_side_count
+        self.shoe = Shoe(
+            self.t.shoe, rng, self.p["P_BLOCK"], round(irc * self.t.tags.denominator), self.asc
+        )
         self.rules = self.config.rules
         self.tc_play = 0
         self.rounds_played = 0
+        self.initial_bet = 0  # units bet on every spot at the start of the rounds played
+        self.round_bet = 0
         self.playing = not p[k.P_WONG_IN_ON]
 
     # ---- decisions ------------------------------------------------------------------------
@@ -184,8 +209,19 @@ class ReferenceGame:
             return False
         return hand.cards[0] != 1 or not hand.from_split or self.rules.resplit_aces
 
-    def true_count(self, rc: int, remaining: int) -> int:
-        den = self.t.tags.denominator
+    def betting_count(self, rc: int) -> tuple[int, int]:
+        """(count, scale) the bet reads: the running count, or with an ace side count
+        13 × (rc + weight × (aces remaining − cards remaining / 13)) and scale 13."""
+        if not self.asc:
+            return rc, 1
+        weight = ace_side_count_weight(self.t.tags)
+        remaining = self.shoe.n - self.shoe.pos
+        aces_left = 4 * self.rules.decks - self.shoe.aces_seen
+        return 13 * rc + weight * (13 * aces_left - remaining), 13
+
+    def true_count(self, rc: int, remaining: int, scale: int = 1) -> int:
+        """rc / (scale × decks remaining), estimated and rounded per the config."""
+        den = self.t.tags.denominator * scale
         if not self.t.tags.balanced:
             num, d = rc, den
         elif self.config.counting.true_count.deck_estimation == "exact":
@@ -246,6 +282,7 @@ class ReferenceGame:
         """One round; its net result in scale units (0 for a round watched, not played)."""
         net = self._round()
         self.rounds_played += self.playing
+        self.initial_bet += self.round_bet if self.playing else 0
         return net if self.playing else 0
 
     def _round(self) -> int:
@@ -254,34 +291,37 @@ class ReferenceGame:
         if p["P_CONTINUOUS"] or shoe.pos >= p["P_CUT"]:
             shoe.shuffle()
             self.playing = not p["P_WONG_IN_ON"]
-        rc = shoe.count_seen()
-        tc = max(-p["P_TC_MAX"], min(p["P_TC_MAX"], self.true_count(rc, shoe.n - shoe.pos)))
+        shoe.count_seen()
+        rc, scale13 = self.betting_count(shoe.running_count)
+        tc = self.true_count(rc, shoe.n - shoe.pos, scale13)
+        tc = max(-p["P_TC_MAX"], min(p["P_TC_MAX"], tc))
         if p["P_WONG_OUT_ON"] and self.playing and tc < p["P_WONG_OUT"]:
             self.playing = False
         elif p["P_WONG_IN_ON"] and not self.playing and tc >= p["P_WONG_IN"]:
             self.playing = True
-        # watching: a basic-strategy stand-in plays the seat, flat, results not recorded
-        bet = int(self.t.bet_by_tc[tc + p["P_TC_MAX"]]) if self.playing else 1
+        # watching: a basic-strategy stand-in plays one seat, flat, results not recorded
+        bet, n_spots = self.t.bet_and_spots(tc) if self.playing else (1, 1)
+        self.round_bet = bet * n_spots
         scale = p["P_SCALE"]
         half = scale // 2
         others = p["P_OTHERS"]
         peek = bool(p["P_PEEK"])
 
         shoe.round_start = shoe.pos
-        deal = 2 * (others + 1) + 1 + peek
+        deal = 2 * (others + n_spots) + 1 + peek
         if shoe.pos + max(p["P_LOOKAHEAD"], deal) > shoe.ready:
             shoe.ensure(max(deal, min(max(p["P_LOOKAHEAD"], deal), shoe.n - shoe.pos)))
-        player = Hand([shoe.draw()])
+        # our spots sit first (seat order), then the other players
+        spots = [Hand([shoe.draw()]) for _ in range(n_spots)]
         seats = [Hand([shoe.draw()]) for _ in range(others)]
         up = shoe.draw()
-        player.cards.append(shoe.draw())
-        for seat in seats:
-            seat.cards.append(shoe.draw())
+        for hand in spots + seats:
+            hand.cards.append(shoe.draw())
         dealer = [up, shoe.draw()] if peek else [up]
         # the playing count: every card face up (the hole card is unseen)
         seen = shoe.count_seen()
         if peek:
-            seen -= card_tag(shoe.cards[shoe.pos - 1])
+            seen -= shoe.tag(shoe.cards[shoe.pos - 1])
         self.tc_play = self.true_count(seen, shoe.n - shoe.pos + peek)
 
         insured = (
@@ -291,31 +331,22 @@ class ReferenceGame:
             and self.playing
             and self.tc_play >= p["P_INS_TC"]
         )
-        natural = player.natural
-        if p["P_SURRENDER"] == 2 and not natural and self._wants_surrender(player, up):
-            player.surrendered = True  # early: before the dealer looks
+        insurance = bet * n_spots if insured else 0  # every spot is insured alike
+        for hand in spots:
+            if p["P_SURRENDER"] == 2 and not hand.natural and self._wants_surrender(hand, up):
+                hand.surrendered = True  # early: before the dealer looks
 
         if peek and Hand(dealer).natural:
-            net = bet * scale if insured else 0
-            if player.surrendered:
-                return net - bet * half
-            return net if natural else net - bet * scale
+            net = insurance * scale
+            for hand in spots:
+                if hand.surrendered:
+                    net -= bet * half
+                elif not hand.natural:
+                    net -= bet * scale
+            return net
 
-        net = 0
-        if insured and peek:
-            net -= bet * half
-        hands = [player]
-        if not player.surrendered and not natural:
-            if self.may_split(player, 1) and self.pair_action(player, up) != 0:
-                pa = self.pair_action(player, up)
-                if pa == k.PAIR_SPLIT:
-                    hands = self.play_seat(player, up)
-                elif p["P_SURRENDER"] == 1:
-                    player.surrendered = True
-                else:
-                    hands = self.play_seat(player, up)
-            else:
-                hands = self.play_seat(player, up)
+        net = -insurance * half if peek else 0
+        played = [self._play_spot(hand, up) for hand in spots]
 
         others_live = others_total = False
         for seat in seats:
@@ -326,9 +357,11 @@ class ReferenceGame:
                 if not hand.busted and not hand.surrendered:
                     others_live = others_total = True
 
-        standing = [h for h in hands if not h.busted and not h.surrendered]
-        live = others_live or insured or bool(standing)
-        live_total = others_total or (bool(standing) and not natural)
+        live, live_total = others_live or insured, others_total
+        for first, hands in zip(spots, played, strict=True):
+            if any(not h.busted and not h.surrendered for h in hands):
+                live = True
+                live_total = live_total or not first.natural
         dealer_bj = False
         if live and (not peek or live_total):
             while True:
@@ -345,19 +378,41 @@ class ReferenceGame:
         dealer_value = Hand(dealer).value
 
         if dealer_bj:  # only possible without a peek: the European no-hole-card game
-            if insured:
-                net += bet * scale
-            if player.surrendered and len(hands) == 1:
-                return net - bet * half
-            if natural:
-                return net
+            net += insurance * scale
+        elif not peek:
+            net -= insurance * half
+        for first, hands in zip(spots, played, strict=True):
+            net += self._settle_spot(first, hands, bet, dealer_bj, dealer_value)
+        return net
+
+    def _play_spot(self, hand: Hand, up: int) -> list[Hand]:
+        """One of our spots after the peek: a natural or a surrender stands as it is."""
+        if hand.surrendered or hand.natural:
+            return [hand]
+        if self.may_split(hand, 1) and self.pair_action(hand, up) != 0:
+            pa = self.pair_action(hand, up)
+            if pa == k.PAIR_SURRENDER and self.p["P_SURRENDER"] == 1:
+                hand.surrendered = True
+                return [hand]
+        return self.play_seat(hand, up)
+
+    def _settle_spot(
+        self, first: Hand, hands: list[Hand], bet: int, dealer_bj: bool, dealer_value: int
+    ) -> int:
+        """One spot's net result (insurance apart) once the dealer's hand is known."""
+        scale = self.p["P_SCALE"]
+        half = scale // 2
+        if dealer_bj:
+            if first.surrendered and len(hands) == 1:
+                return -bet * half
+            if first.natural:
+                return 0
             if self.rules.dealer_blackjack_takes == "all_bets":
-                return net - sum(bet * h.bet_multiplier * scale for h in hands)
-            return net - bet * scale
-        if insured and not peek:
-            net -= bet * half
-        if natural:
-            return net + bet * p["P_BJ_WIN"]
+                return -sum(bet * h.bet_multiplier * scale for h in hands)
+            return -bet * scale
+        if first.natural:
+            return bet * self.p["P_BJ_WIN"]
+        net = 0
         for hand in hands:
             stake = bet * hand.bet_multiplier * scale
             if hand.surrendered:

@@ -9,14 +9,15 @@ from fractions import Fraction
 import numpy as np
 
 from jost_engine import _kernel as k
-from jost_engine.betting import bet_by_true_count
+from jost_engine.betting import bet_by_true_count, spots_by_true_count
 from jost_engine.config import Config, ConfigError
 from jost_engine.counting import CountTags, count_tags, standard_irc
 from jost_engine.index_plays import IndexTables, index_tables
-from jost_engine.shoe import new_shoe
+from jost_engine.shoe import card_tag, card_value, new_shoe
 from jost_engine.strategy import chart_for, decision_tables
 
 TC_MAX = 100  # true counts beyond ±100 share the end buckets
+TABLE_SEATS = 7  # our spots and the other players together
 # How far the lazy shuffle runs ahead (part of the card sequence: changing these changes results).
 # A hand-shuffled shoe shuffles 64 cards at a time and keeps 24 ready before each round; a
 # continuous shuffler re-deals from a full shoe every round, so it shuffles 8 at a time.
@@ -33,7 +34,7 @@ class GameTables:
     dec: np.ndarray
     pairs: np.ndarray
     index: IndexTables
-    bet_by_tc: np.ndarray
+    bet_by_tc: np.ndarray  # the bet per spot for each true count, then the spots
     tc_den: np.ndarray
     tc_inv: np.ndarray
     shoe: np.ndarray
@@ -43,6 +44,11 @@ class GameTables:
     @property
     def tc_max(self) -> int:
         return int(self.params[k.P_TC_MAX])
+
+    def bet_and_spots(self, tc: int) -> tuple[int, int]:
+        """(bet per spot in units, spots) at a true count already clipped to ±tc_max."""
+        i = tc + self.tc_max
+        return int(self.bet_by_tc[i]), int(self.bet_by_tc[2 * self.tc_max + 1 + i])
 
 
 def money_scale(blackjack_payout: float) -> tuple[int, int]:
@@ -71,6 +77,35 @@ def true_count_divisors(cards: int, tags: CountTags, estimation: str) -> tuple[i
     return mul, decks * tags.denominator
 
 
+def ace_side_count_weight(tags: CountTags) -> int:
+    """Points (times the tag denominator) the betting count gains per ace above expectation.
+
+    An ace left in the cards is worth about a ten to the player's advantage (its effect of
+    removal is of the same size and sign: Griffin, *The Theory of Blackjack*, ch. 4), so each
+    surplus ace counts as a ten would: minus the ten's tag (Hi-Opt I 1, Hi-Opt II and
+    Omega II 2). This weight is JOST's stated convention, not a number quoted from a book.
+    """
+    return -tags.by_rank["10"]
+
+
+def ace_side_count_codes(shoe: np.ndarray, weight: int) -> np.ndarray:
+    """Card codes whose tag carries the playing tag and the ace-adjusted betting tag (×13).
+
+    The side-count convention is the Hi-Opt one (Humble & Cooper, *The World's Greatest
+    Blackjack Book*, 1980): for betting, the running count is corrected by ``weight`` points
+    per ace more (or fewer) than one in 13 of the cards remaining,
+    ``adjusted = rc + weight × (aces remaining − cards remaining / 13)``. Kept times 13 so it
+    is an integer: dealing a card changes it by ``13 × tag + weight × (1 − 13 × is_ace)``; at
+    the shuffle the correction is 0, so the adjusted count starts at 13 × the initial count.
+    """
+    out = shoe.copy()
+    for i, code in enumerate(shoe):
+        tag, value = card_tag(int(code)), card_value(int(code))
+        bet13 = 13 * tag + weight * (1 - 13 * (value == 1))
+        out[i] = value | ((tag + (bet13 << k.ASC_SHIFT)) << 4)
+    return out
+
+
 def unsupported(config: Config) -> list[dict[str, str]]:
     """Valid settings the simulator does not play yet, each named with its path."""
     problems = []
@@ -90,8 +125,18 @@ def unsupported(config: Config) -> list[dict[str, str]]:
                     "use the hand's total for other plays",
                 }
             )
-    if config.betting.spots != 1:
-        problems.append({"path": "betting.spots", "message": "only one spot is simulated yet"})
+    others = config.simulation.players_at_table - 1
+    betting = config.betting
+    most = max([betting.spots, *(step.spots for step in betting.spots_by_count)])
+    if most + others > TABLE_SEATS:
+        path = "betting.spots" if betting.spots + others > TABLE_SEATS else "betting.spots_by_count"
+        problems.append(
+            {
+                "path": path,
+                "message": f"{most} spots and {others} other players need {most + others} "
+                f"seats; a table has {TABLE_SEATS}",
+            }
+        )
     return problems
 
 
@@ -136,6 +181,12 @@ def prepare(config: Config) -> GameTables:
         irc = standard_irc(tags.name, rules.decks)
     p[k.P_IRC] = round(irc * tags.denominator)
     tc_mul, tc_den = true_count_divisors(n, tags, tc_method.deck_estimation)
+    if config.counting.ace_side_count:
+        # both counts come to the kernel times 13 (see ace_side_count_codes)
+        p[k.P_ASC] = 1
+        shoe = ace_side_count_codes(shoe, ace_side_count_weight(tags))
+        p[k.P_IRC] = p[k.P_IRC] + ((13 * p[k.P_IRC]) << k.ASC_SHIFT)
+        tc_den = tc_den * 13
     p[k.P_TC_MUL] = tc_mul
     p[k.P_HAS_INDEX] = index.active
     wong_in, wong_out = config.betting.wong_in_at, config.betting.wong_out_below
@@ -153,7 +204,9 @@ def prepare(config: Config) -> GameTables:
         dec=dec,
         pairs=pairs,
         index=index,
-        bet_by_tc=bet_by_true_count(config.betting, TC_MAX),
+        bet_by_tc=np.concatenate(
+            [bet_by_true_count(config.betting, TC_MAX), spots_by_true_count(config.betting, TC_MAX)]
+        ),
         tc_den=tc_den,
         tc_inv=1.0 / tc_den,
         shoe=shoe,

@@ -70,6 +70,8 @@ HYDRATED["rules"]["infinite_deck"] = False
 HYDRATED["simulation"]["rounds_per_hour"] = 100.0  # added with a default (CONFIG.md allows it)
 HYDRATED["bankroll"]["trip_rounds"] = 10_000  # likewise
 HYDRATED["counting"]["initial_running_count"] = None  # likewise
+HYDRATED["counting"]["ace_side_count"] = False  # likewise
+HYDRATED["betting"]["spots_by_count"] = []  # likewise
 
 RULE_KEYS = set(EXAMPLE["rules"]) | {"infinite_deck"}
 

@@ -108,6 +108,49 @@ CASES = {
         "rules": {"decks": 2, "dealer_hits_soft_17": True, "surrender": "none"},
         "simulation": {"players_at_table": 4},
     },
+    "two spots always, ENHC all bets, always insure": {
+        "betting": {"spots": 2},
+        "rules": {"dealer_peeks": False},
+        "strategy": {"take_insurance_at_true_count": -100},
+    },
+    "spots by count 1-3, ramp, I18 + Fab 4, 2 players, 1D deep": {
+        "rules": {"decks": 1, "penetration": 0.9},
+        "simulation": {"players_at_table": 3},
+        "strategy": {"deviations": ["illustrious_18", "fab_4"]},
+        "betting": {
+            "ramp": [{"true_count": 0, "units": 1}, {"true_count": 2, "units": 4}],
+            "spots_by_count": [{"true_count": 1, "spots": 2}, {"true_count": 3, "spots": 3}],
+        },
+    },
+    "three spots, early surrender, splits to 8, RSA": {
+        "betting": {"spots": 3},
+        "rules": {"surrender": "early", "max_split_hands": 8, "resplit_aces": True},
+        "strategy": {"take_insurance_at_true_count": 2},
+    },
+    "Hi-Opt II ace side count, exact decks, ramp, I18, 2 spots from +2": {
+        "counting": {
+            "system": "hi_opt_2",
+            "ace_side_count": True,
+            "true_count": {"rounding": "floor", "deck_estimation": "exact"},
+        },
+        "strategy": {"deviations": ["illustrious_18"]},
+        "betting": {
+            "ramp": [{"true_count": 0, "units": 1}, {"true_count": 1, "units": 4}],
+            "spots_by_count": [{"true_count": 2, "spots": 2}],
+        },
+    },
+    "Hi-Opt I ace side count, half decks nearest, wong out, insurance": {
+        "counting": {
+            "system": "hi_opt_1",
+            "ace_side_count": True,
+            "true_count": {"rounding": "nearest", "deck_estimation": "half_deck"},
+        },
+        "strategy": {"take_insurance_at_true_count": 2},
+        "betting": {
+            "wong_out_below": -1,
+            "ramp": [{"true_count": 0, "units": 1}, {"true_count": 2, "units": 6}],
+        },
+    },
 }
 
 
@@ -132,6 +175,7 @@ def test_kernel_matches_reference_round_by_round(name):
     assert tally.counters["net"] == sum(reference)
     assert tally.counters["rounds_observed"] == ROUNDS
     assert tally.counters["rounds"] == game.rounds_played
+    assert tally.counters["initial_bet"] == game.initial_bet  # every spot's bet, as dealt
     # the rounds are not trivial: wins and losses of several sizes happen
     assert len(set(reference)) >= 5
 
