@@ -1,53 +1,42 @@
-"""The `jost` command: run a simulation locally and read its result, or print the config schema.
+"""The `jost` command: profiles, hydration, local and remote runs, results, charts and the TUI.
 
-Kept thin on purpose: loading a config, running the engine with a progress bar and reporting
-errors live here; all formatting is in `user_terminal.render`.
+Kept thin on purpose: each command parses its options and calls the module that owns the idea
+(`profiles_store`, `hydrate`, `running`, `remote`, `compare`, `chart`, `render`, `tui`).
 
 Exit codes: 0 success, 1 an unexpected failure inside the engine, 2 bad input (a missing or
-unreadable file, invalid JSON, an invalid or unsupported config, a bad option), 130 interrupted.
+unreadable file, invalid JSON, an invalid profile or config, a bad option, a request the service
+refused), 3 the service (unreachable, a refused token, a failed job), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
+
+from jost_engine import Config, config_json_schema
+from user_terminal import history, jobs_cli, profiles_cli
+from user_terminal.config_files import apply_overrides, load_config, save_config
+from user_terminal.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    JostError,
+    fail,
+    reported,
 )
-from rich.text import Text
+from user_terminal.hydrate import compose
+from user_terminal.prompts import ask, may_overwrite
+from user_terminal.render import game_table, render_summary
+from user_terminal.result_files import read_result
+from user_terminal.running import run_local, run_remote
+from user_terminal.seeding import open_store
 
-from jost_engine import (
-    Config,
-    ConfigError,
-    Result,
-    SimulationCancelled,
-    config_json_schema,
-    default_config,
-    parse_config,
-    run_simulation_from_config,
-)
-from user_terminal.render import render_summary
-
-EXIT_FAILURE = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
-
-DEFAULT_SOURCE = "the default config"
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "app"]
 
 app = typer.Typer(
     name="jost",
@@ -56,6 +45,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(profiles_cli.app)
+app.add_typer(jobs_cli.app)
+app.command()(jobs_cli.login)
+app.command()(jobs_cli.logout)
 
 
 @app.callback()
@@ -63,162 +56,8 @@ def main() -> None:
     """JOST: blackjack simulation with exact rules, counting, bet spreads and risk."""
 
 
-# --------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------
-
-
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print a message to stderr (plain text: paths and messages are never re-wrapped) and exit."""
+def _warn(message: str) -> None:
     typer.echo(f"jost: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def config_error_text(error: ConfigError, source: str) -> str:
-    """Every problem of a ConfigError, one ``path: message`` per line, naming the config."""
-    count = len(error.problems)
-    lines = [f"invalid config in {source} ({count} problem{'s' if count != 1 else ''}):"]
-    for problem in error.problems:
-        lines.append(f"  {problem.get('path') or '(document)'}: {problem.get('message', '')}")
-    return "\n".join(lines)
-
-
-def _fail_config(error: ConfigError, source: str) -> NoReturn:
-    _fail(config_error_text(error, source))
-
-
-# --------------------------------------------------------------------------------------------
-# Loading a config
-# --------------------------------------------------------------------------------------------
-
-
-def describe_source(path: Path | None) -> str:
-    return DEFAULT_SOURCE if path is None else str(path)
-
-
-def load_config(path: Path | None) -> Config:
-    """The config in a JSON file, or the engine's default game when there is no file.
-
-    Exits with code 2 and a message naming the file and every problem when it cannot be used.
-    """
-    if path is None:
-        return default_config()
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        _fail(f"config file not found: {path}")
-    except IsADirectoryError:
-        _fail(f"cannot read config file {path}: it is a directory")
-    except OSError as exc:
-        _fail(f"cannot read config file {path}: {exc.strerror or exc}")
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        _fail(f"{path} is not UTF-8 text: {exc.reason} at byte {exc.start}")
-    except json.JSONDecodeError as exc:
-        _fail(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
-    except (ValueError, RecursionError) as exc:
-        _fail(f"{path} is not usable JSON: {exc}")
-    try:
-        return parse_config(document)
-    except ConfigError as exc:
-        _fail_config(exc, str(path))
-
-
-def apply_overrides(
-    config: Config, source: str, rounds: int | None = None, seed: int | None = None
-) -> Config:
-    """The config with command-line overrides of ``simulation``; exits 2 when they are invalid."""
-    try:
-        return config.with_overrides(rounds=rounds, seed=seed)
-    except ConfigError as exc:
-        _fail_config(exc, f"{source} with the command-line options")
-
-
-# --------------------------------------------------------------------------------------------
-# Running
-# --------------------------------------------------------------------------------------------
-
-
-def _compact(n: float) -> str:
-    """A round count short enough for a progress bar: 950,000 → "950,000", 16,992,231 → "17.0M"."""
-    for size, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M")):
-        if n >= size:
-            return f"{n / size:.1f}{suffix}"
-    return f"{n:,.0f}"
-
-
-class _RoundsColumn(ProgressColumn):
-    """Rounds done / total."""
-
-    def render(self, task: Task) -> Text:
-        total = _compact(task.total) if task.total is not None else "?"
-        return Text(f"{_compact(task.completed)}/{total} rounds", style="progress.download")
-
-
-class _RateColumn(ProgressColumn):
-    """Rounds per second."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        text = f"{_compact(speed)} rounds/s" if speed else "- rounds/s"
-        return Text(text, style="progress.data.speed")
-
-
-@contextmanager
-def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A Rich progress bar on stderr; yields the engine's ``progress`` callback (or None)."""
-    if not enabled:
-        yield None
-        return
-    console = Console(stderr=True)
-    progress = Progress(
-        TextColumn("[bold]Simulating"),
-        BarColumn(bar_width=20),
-        TaskProgressColumn(),
-        _RoundsColumn(),
-        _RateColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
-    task = progress.add_task("simulate", total=total)
-
-    def update(done: int, rounds_total: int) -> None:
-        progress.update(task, completed=done, total=rounds_total)
-
-    with progress:
-        yield update
-
-
-def simulate(
-    config: Config,
-    source: str,
-    *,
-    workers: int | None = None,
-    show_progress: bool = True,
-) -> Result:
-    """Run the config on this machine; exits 2 on a refused config, 130 on Ctrl-C."""
-    cancel = threading.Event()
-    try:
-        with _progress_bar(config.simulation.rounds, show_progress) as progress:
-            return run_simulation_from_config(
-                config, progress=progress, workers=workers, cancel=cancel
-            )
-    except ConfigError as exc:
-        _fail_config(exc, source)
-    except (KeyboardInterrupt, SimulationCancelled):
-        cancel.set()
-        _fail("interrupted", EXIT_INTERRUPTED)
-    except Exception as exc:
-        if os.environ.get("JOST_DEBUG"):
-            raise
-        _fail(
-            f"the simulation failed: {type(exc).__name__}: {exc} "
-            "(set JOST_DEBUG=1 to see the traceback)",
-            EXIT_FAILURE,
-        )
 
 
 def print_json(document: Any) -> None:
@@ -227,9 +66,25 @@ def print_json(document: Any) -> None:
     sys.stdout.flush()
 
 
-# --------------------------------------------------------------------------------------------
-# Commands
-# --------------------------------------------------------------------------------------------
+def _profile_option(kind: str) -> Any:
+    return typer.Option(f"--{kind}", help=f"The {kind} profile [default: your default {kind}].")
+
+
+def build_config(
+    config_file: Path | None,
+    chosen: dict[str, str | None],
+    rounds: int | None,
+    seed: int | None,
+) -> tuple[Config, str]:
+    """(config, where it came from): a saved config file, or the chosen profiles hydrated."""
+    if config_file is not None:
+        flags = [f"--{kind}" for kind, name in chosen.items() if name]
+        if flags:
+            raise JostError(f"give a config file or profiles ({', '.join(flags)}), not both")
+        source = str(config_file)
+        return apply_overrides(load_config(config_file), source, rounds, seed), source
+    config = compose(open_store(_warn), chosen, rounds=rounds, seed=seed)
+    return config, "your profiles"
 
 
 @app.command()
@@ -237,11 +92,16 @@ def run(
     config_file: Annotated[
         Path | None,
         typer.Argument(
-            metavar="CONFIG.json",
-            help="A config file (CONFIG.md); without one, the default 6-deck game.",
+            metavar="[CONFIG.json]",
+            help="A saved config (CONFIG.md); without one, your profiles are hydrated.",
             show_default=False,
         ),
     ] = None,
+    rules: Annotated[str | None, _profile_option("rules")] = None,
+    strategy: Annotated[str | None, _profile_option("strategy")] = None,
+    counting: Annotated[str | None, _profile_option("counting")] = None,
+    betting: Annotated[str | None, _profile_option("betting")] = None,
+    bankroll: Annotated[str | None, _profile_option("bankroll")] = None,
     rounds: Annotated[
         int | None, typer.Option("--rounds", "-n", help="Override simulation.rounds.")
     ] = None,
@@ -250,21 +110,60 @@ def run(
         int | None,
         typer.Option("--workers", "-w", min=1, help="Worker processes [default: all cores]."),
     ] = None,
+    remote: Annotated[
+        bool, typer.Option("--remote", help="Run on the service of `jost login` (or JOST_URL).")
+    ] = False,
+    save_to: Annotated[
+        Path | None,
+        typer.Option("--save-config", metavar="FILE", help="Save the hydrated config here."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Build (and save) the config, do not run it.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing --save-config.")
+    ] = False,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print only the result document as JSON on stdout.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Hide the progress bar.")] = False,
 ) -> None:
-    """Simulate a game on this machine and show the result."""
-    source = describe_source(config_file)
-    config = apply_overrides(load_config(config_file), source, rounds=rounds, seed=seed)
-    show_progress = not quiet and Console(stderr=True).is_terminal
-    result = simulate(config, source, workers=workers, show_progress=show_progress)
-    document = result.to_dict()
+    """Simulate a game — from your profiles or a saved config — here or on a service."""
+    with reported():
+        chosen = {
+            "rules": rules,
+            "strategy": strategy,
+            "counting": counting,
+            "betting": betting,
+            "bankroll": bankroll,
+        }
+        config, source = build_config(config_file, chosen, rounds, seed)
+        if save_to is not None:
+            if save_to.exists() and not may_overwrite(str(save_to), force):
+                raise JostError(f"{save_to} exists (nothing saved; --force replaces it)")
+            _warn(f"saved the config to {save_config(config, save_to)}")
+        if dry_run:
+            if json_output:
+                print_json(config.model_dump(mode="json"))
+            else:
+                Console().print(game_table(config))
+            return
+        show_progress = not quiet and Console(stderr=True).is_terminal
+        where, job = "local", None
+        if remote:
+            result, job, where = run_remote(
+                config, show_progress=show_progress, ask=ask, note=_warn
+            )
+        else:
+            result = run_local(config, source, workers=workers, show_progress=show_progress)
+        try:
+            history.record(config.model_dump(mode="json"), result, where=where, job_id=job)
+        except OSError as exc:
+            _warn(f"the run was not kept in the history: {exc}")
     if json_output:
-        print_json(document)
+        print_json(result)
     else:
-        Console().print(render_summary(document, config))
+        Console().print(render_summary(result, config))
 
 
 @app.command()
@@ -273,12 +172,61 @@ def schema() -> None:
     print_json(config_json_schema())
 
 
+@app.command()
+def compare(
+    files: Annotated[
+        list[Path], typer.Argument(help="Result files (`jost run --json > A.json`) or kept runs.")
+    ],
+) -> None:
+    """Put several results side by side."""
+    from user_terminal.compare import compare_table
+
+    with reported():
+        results = [read_result(path) for path in files]
+    Console(width=max(100, 32 + 22 * len(results))).print(compare_table(results))
+
+
+@app.command()
+def chart(
+    result_file: Annotated[Path, typer.Argument(metavar="RESULT.json", help="A result file.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write a PNG here [default: draw in the terminal]."),
+    ] = None,
+    rounds: Annotated[
+        int | None,
+        typer.Option("--rounds", min=1, help="Session length of the bankroll chart [10,000]."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Draw EV by true count and the bankroll distribution (PNG with matplotlib)."""
+    from user_terminal import chart as charts
+
+    with reported():
+        item = read_result(result_file)
+        if out is None:
+            typer.echo(charts.terminal_chart(item.result))
+            return
+        if out.exists() and not may_overwrite(str(out), force):
+            raise JostError(f"{out} exists (nothing written; --force replaces it)")
+        title = (item.config or {}).get("name", "")
+        _warn(f"wrote {charts.save_png(item.result, out, title, rounds)}")
+
+
+@app.command()
+def tui() -> None:
+    """The full-screen terminal UI: profiles, runs, results and history."""
+    from user_terminal.tui.app import JostApp
+
+    JostApp().run()
+
+
 def _service_runner() -> Any:
     """The service's process runner, imported only here: the terminal never needs Django."""
     try:
         from service import runner
     except ImportError as exc:
-        _fail(f"the service is not installed ({exc.name} is missing): pip install 'jost[service]'")
+        fail(f"the service is not installed ({exc.name} is missing): pip install 'jost[service]'")
     return runner
 
 

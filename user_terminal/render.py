@@ -309,12 +309,16 @@ def true_count_table(
     return table
 
 
-def render_summary(result: Mapping[str, Any], config: Config) -> RenderableType:
-    """Everything a player reads after a run, as one Rich renderable."""
-    return Group(
-        game_table(config),
+def render_summary(result: Mapping[str, Any], config: Config | None) -> RenderableType:
+    """Everything a player reads after a run, as one Rich renderable.
+
+    Without the config (a remote job submitted elsewhere) the game table is left out.
+    """
+    parts: list[RenderableType] = [game_table(config)] if config is not None else []
+    parts += [
         results_table(result),
         risk_table(result),
         outcomes_table(result),
         true_count_table(result, config),
-    )
+    ]
+    return Group(*parts)
