@@ -122,6 +122,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "service.simulator",
     "service.api",
+    "service.live",
+    "service.workbench",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +140,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "service.urls"
 WSGI_APPLICATION = "service.wsgi.application"
+ASGI_APPLICATION = "service.asgi.application"  # HTTP and the live-progress WebSockets
 APPEND_SLASH = False  # the API accepts paths with or without the slash; never redirect a POST
 CSRF_FAILURE_VIEW = "service.api.errors.csrf_failure"
 
@@ -312,6 +315,24 @@ def _longest_job_s() -> float:
 
 
 CELERY_BROKER_URL = _env_str("CELERY_BROKER_URL") or _env_str("REDIS_URL") or "filesystem://"
+
+
+def _channel_layers() -> dict[str, Any]:
+    """Live progress: Redis (REDIS_URL, else a Redis broker) carries a worker's messages to
+    every web process; without it, the in-memory layer and watchers that read the database
+    about once a second (see service.live.consumers)."""
+    url = _env_str("REDIS_URL") or CELERY_BROKER_URL
+    if url.startswith(("redis://", "rediss://")):
+        return {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [url], "prefix": "jost.live", "capacity": 1000},
+            }
+        }
+    return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+CHANNEL_LAYERS = _channel_layers()
 JOST_EMBEDDED_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
 if JOST_EMBEDDED_BROKER:
     _broker_dir = SERVICE_DIR / "broker"

@@ -1,4 +1,4 @@
-"""Root routes: the API, health probes and the admin (where users are managed)."""
+"""Root routes: the API (with live progress), the workbench, health probes and the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -6,7 +6,9 @@ from django.urls import include, path
 from service.api import views
 
 urlpatterns = [
+    path("api/", include("service.live.urls")),
     path("api/", include("service.api.urls")),
+    path("workbench/", include("service.workbench.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),

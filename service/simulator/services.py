@@ -42,6 +42,7 @@ from jost_engine import (
     run_simulation_from_config,
 )
 from jost_engine.table import prepare
+from service.live import publish as live
 from service.simulator.errors import ConfigInvalid, IdempotencyConflict, JobError, JobNotCancellable
 from service.simulator.models import (
     FINISHED,
@@ -155,6 +156,7 @@ def _replay(job: SimulationJob, digest: str) -> SimulationJob:
 
 def _event(job_id: Any, kind: str, attempt: int = 0, message: str = "") -> None:
     SimulationJobEvent.objects.create(job_id=job_id, kind=kind, attempt=attempt, message=message)
+    live.job_event_recorded(job_id, kind)  # watchers hear of it after commit; never raises
 
 
 def job_submit(
@@ -430,6 +432,8 @@ class _RunWatch:
             self.last_write = now
             if not self.write_progress(rounds_done):
                 self.stop_reason = self.stop_reason or "lost"
+            else:
+                live.job_progress_written(self.claim.job_id)  # ≤ 1/s per job; never raises
 
     def write_progress(self, rounds_done: int) -> bool:
         return job_heartbeat(self.claim, rounds_done)

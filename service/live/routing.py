@@ -1,0 +1,10 @@
+"""WebSocket routes (mounted by ``service.asgi``)."""
+
+from django.urls import path
+
+from service.live.consumers import JobProgressConsumer
+
+websocket_urlpatterns = [
+    path("ws/jobs/<uuid:job_id>/", JobProgressConsumer.as_asgi()),
+    path("ws/jobs/<uuid:job_id>", JobProgressConsumer.as_asgi()),
+]
