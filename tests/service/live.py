@@ -226,7 +226,7 @@ def _forget_redis_queues(redis_url: str, queue: str) -> None:
     import redis
 
     client = redis.Redis.from_url(redis_url)
-    for name in (queue, f"{queue}.control"):
+    for name in (queue, f"{queue}.control", f"{queue}.shards"):
         client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
     for tag, payload in client.hgetall("unacked").items():
         if queue.encode() in payload:
@@ -235,9 +235,18 @@ def _forget_redis_queues(redis_url: str, queue: str) -> None:
 
 
 def start_stack(
-    backend: str, folder: Path, *, base_env: dict[str, str], postgres_url: str, redis_url: str
+    backend: str,
+    folder: Path,
+    *,
+    base_env: dict[str, str],
+    postgres_url: str,
+    redis_url: str,
+    label: str = "",
 ) -> Stack:
-    """Migrate, create users alice and bob, start Gunicorn and one worker; wait until ready."""
+    """Migrate, create users alice and bob, start Gunicorn and one worker; wait until ready.
+
+    ``label`` keeps this stack's database and queues apart from another stack's in the same run.
+    """
     env = {
         k: v
         for k, v in base_env.items()
@@ -247,7 +256,7 @@ def start_stack(
         {
             "DJANGO_SETTINGS_MODULE": "service.settings",
             "JOST_DATA_DIR": str(folder / "data"),
-            "JOST_QUEUE": f"jost-test-{os.getpid()}-{backend}",
+            "JOST_QUEUE": f"jost-test-{os.getpid()}-{backend}{label}",
             # fast reliability clocks, so a dead worker is noticed within seconds
             "JOST_HEARTBEAT_S": "0.5",
             "JOST_STALE_AFTER_S": "3",
@@ -262,7 +271,7 @@ def start_stack(
     port = free_port()
     stack = Stack(backend, env, folder, f"http://127.0.0.1:{port}")
     if backend == "postgres-redis":
-        name = f"jost_live_{os.getpid()}"
+        name = f"jost_live_{os.getpid()}{label.replace('-', '_')}"
         stack.cleanup.append(_create_postgres_db(postgres_url, name))
         env["DATABASE_URL"] = f"{postgres_url.rsplit('/', 1)[0]}/{name}"
         env["CELERY_BROKER_URL"] = redis_url
