@@ -1,0 +1,205 @@
+"""Compiled kernels of the exact analyzer: the dealer's final-total probabilities.
+
+Only arithmetic lives here. `jost_engine.analysis.dealer_probabilities` builds the dealer's
+state graph and prepares the arrays, and keeps the plain-Python enumeration of every card
+sequence that the tests hold this kernel to.
+
+The dealer's hand is walked as a graph whose states are the *multisets* of cards drawn so far
+(a dealer who has not stopped continues the same way whatever order the cards came in), so one
+pass in topological order adds up every card sequence without enumerating them: a few hundred
+states instead of up to twenty thousand sequences.
+
+Outcomes are indexed ``0..4`` for final totals 17..21, ``5`` for a bust and ``6`` for a dealer
+blackjack (two-card 21). Ranks are indexed ``0..9`` for ace, 2, ..., 9, ten-value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+OUTCOMES = 7
+BUST = 5
+BLACKJACK = 6
+
+
+@njit(cache=True)
+def _forward(counts, n, drawn, ndrawn, trans, exclude, infinite, out):
+    """Push probability mass through the dealer graph; terminal outcomes collect in ``out``."""
+    states = trans.shape[0]
+    mass = np.zeros(states)
+    mass[0] = 1.0
+    for i in range(states):
+        m = mass[i]
+        if m == 0.0:
+            continue
+        denom = n if infinite else n - ndrawn[i]
+        first = i == 0 and exclude >= 0
+        if first:
+            denom -= counts[exclude]
+        for r in range(10):
+            if first and r == exclude:
+                continue
+            left = counts[r] if infinite else counts[r] - drawn[i, r]
+            if left <= 0.0:
+                continue
+            p = m * left / denom
+            t = trans[i, r]
+            if t >= 0:
+                mass[t] += p
+            else:
+                out[-t - 1] += p
+
+
+@njit(cache=True)
+def dealer_outcomes_many(base, removals, drawn, ndrawn, trans, exclude, infinite):
+    """Outcome probabilities for the cards ``base`` less each row of ``removals``."""
+    k = removals.shape[0]
+    out = np.zeros((k, OUTCOMES))
+    for i in range(k):
+        counts = base.copy() if infinite else base - removals[i]
+        _forward(counts, counts.sum(), drawn, ndrawn, trans, exclude, infinite, out[i])
+    return out
+
+
+# ---- player hands -------------------------------------------------------------------------
+# A hand's cards out of the shoe are a count per rank; ``code`` packs them five bits a rank so
+# the memo tables can key on one integer.
+CODE_BITS = 5
+
+
+@njit(cache=True)
+def _dealer_row(cards, removal, code, up_info, graph_drawn, graph_ndrawn, graph_trans, dmemo):
+    """The dealer's outcome probabilities with ``removal`` out of the shoe (memoised)."""
+    infinite = up_info[1] == 1
+    key = 0 if infinite else code
+    if key in dmemo:
+        return dmemo[key]
+    counts = cards.copy() if infinite else cards - removal
+    out = np.zeros(OUTCOMES)
+    _forward(counts, counts.sum(), graph_drawn, graph_ndrawn, graph_trans, up_info[2],
+             infinite, out)  # fmt: skip
+    dmemo[key] = out
+    return out
+
+
+@njit(cache=True)
+def _stand_ev(row, value):
+    if value > 21:
+        return -1.0
+    ev = row[BUST] - row[BLACKJACK]
+    for t in range(17, 22):
+        if value > t:
+            ev += row[t - 17]
+        elif value < t:
+            ev -= row[t - 17]
+    return ev
+
+
+@njit(cache=True)
+def _draw_probs(cards, removal, up_info):
+    """P(next card of each rank), conditioned on the hole card not being ``up_info[3]``."""
+    infinite = up_info[1] == 1
+    left = cards.copy() if infinite else cards - removal
+    n = left.sum()
+    probs = left / n
+    bj = up_info[3]
+    if bj >= 0 and not infinite:
+        b = left[bj]
+        scale = 1.0 / (1.0 - b / n)
+        for r in range(10):
+            after = b - 1.0 if r == bj else b
+            probs[r] *= (1.0 - after / (n - 1.0)) * scale
+    return probs
+
+
+@njit(cache=True)
+def later_value(
+    cards, removal, code, total, ace, up_info, late_table, gd, gn, gt, dmemo, lmemo,
+):  # fmt: skip
+    """Value of a hand of three or more cards: stand, or hit and play on.
+
+    ``late_table[soft, value]`` is the chart's action (0 stand, 1 hit) or -1 to play the best
+    option for the exact cards. ``up_info`` = (up card, infinite, dealer exclude, conditioning
+    rank). ``removal`` is changed during the call and restored before it returns.
+    """
+    if total > 21:
+        return -1.0
+    key = code * 64 + total * 2 + (1 if ace else 0)
+    if key in lmemo:
+        return lmemo[key]
+    soft = ace and total <= 11
+    value = total + 10 if soft else total
+    row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
+    stand = _stand_ev(row, value)
+    out = stand
+    if value < 21:
+        act = late_table[1 if soft else 0, value]
+        if act != 0:
+            probs = _draw_probs(cards, removal, up_info)
+            hit = 0.0
+            for r in range(10):
+                p = probs[r]
+                if p <= 0.0:
+                    continue
+                removal[r] += 1.0
+                hit += p * later_value(
+                    cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1,
+                    ace or r == 0, up_info, late_table, gd, gn, gt, dmemo, lmemo,
+                )  # fmt: skip
+                removal[r] -= 1.0
+            if act == 1 or hit > stand:
+                out = hit
+    lmemo[key] = out
+    return out
+
+
+@njit(cache=True)
+def stand_value(cards, removal, code, value, up_info, gd, gn, gt, dmemo):
+    row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
+    return _stand_ev(row, value)
+
+
+@njit(cache=True)
+def hit_value(
+    cards, removal, code, total, ace, up_info, late_table, gd, gn, gt, dmemo, lmemo,
+):  # fmt: skip
+    """EV of taking one card and then playing on by ``late_table``."""
+    probs = _draw_probs(cards, removal, up_info)
+    ev = 0.0
+    for r in range(10):
+        p = probs[r]
+        if p <= 0.0:
+            continue
+        removal[r] += 1.0
+        ev += p * later_value(
+            cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1, ace or r == 0,
+            up_info, late_table, gd, gn, gt, dmemo, lmemo,
+        )  # fmt: skip
+        removal[r] -= 1.0
+    return ev
+
+
+@njit(cache=True)
+def double_value(cards, removal, code, total, ace, up_info, gd, gn, gt, dmemo):
+    """EV of doubling: one card, twice the stake."""
+    probs = _draw_probs(cards, removal, up_info)
+    ev = 0.0
+    for r in range(10):
+        p = probs[r]
+        if p <= 0.0:
+            continue
+        t = total + r + 1
+        a = ace or r == 0
+        value = t + 10 if (a and t <= 11) else t
+        removal[r] += 1.0
+        row = _dealer_row(cards, removal, code + (1 << (CODE_BITS * r)), up_info, gd, gn, gt,
+                          dmemo)  # fmt: skip
+        removal[r] -= 1.0
+        ev += p * _stand_ev(row, value)
+    return 2.0 * ev
+
+
+@njit(cache=True)
+def draw_probabilities(cards, removal, up_info):
+    return _draw_probs(cards, removal, up_info)

@@ -1,0 +1,331 @@
+"""Exact expected values of every player option against one dealer up card.
+
+`UpcardGame` answers "what is this hand worth if I stand, hit, double, split or surrender?"
+for a given shoe, up card and rules, with every card the hand holds removed from the shoe
+(composition-dependent), by recursion over the cards the player can still draw. It can play
+optimally for the exact composition, or follow a chart's decision tables exactly as the
+simulator does, which is how the analyzer checks the simulator.
+
+Conventions (the simulator's, docs/methodology.md):
+* When the dealer checks for blackjack (and in a no-hole-card game whose blackjack takes only
+  the original bet, which is the same game for the player) values are *conditioned on no dealer
+  blackjack*: the hole card is not the blackjack card, for the dealer's hand and for every card
+  the player draws. The caller adds the dealer-blackjack branch (`dealer_blackjack_chance`).
+* In a no-hole-card game whose blackjack takes all bets, values are unconditioned and a dealer
+  blackjack beats every stake on the table, doubles and splits included.
+* Splits follow the published analyzers' method: each split hand is played with the shoe less
+  the cards of the pair ranks dealt so far (one per hand) and its own cards, but not the other
+  split hands' cards; resplits happen in casino order (a hand draws its second card when its
+  turn comes) up to `max_split_hands`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from numba import types
+from numba.typed import Dict
+
+from jost_engine import _kernel as k
+from jost_engine.analysis import _kernels
+from jost_engine.analysis.dealer_probabilities import (
+    blackjack_rank,
+    dealer_graph,
+    dealer_outcomes_many,
+)
+from jost_engine.config import Rules
+
+Removal = tuple[int, ...]
+EMPTY: Removal = (0,) * 10
+ACE = 0
+
+STAND, HIT, DOUBLE, SPLIT, SURRENDER = "stand", "hit", "double", "split", "surrender"
+
+
+def add_card(removal: Removal, rank: int) -> Removal:
+    return removal[:rank] + (removal[rank] + 1,) + removal[rank + 1 :]
+
+
+def hand_of(removal: Removal) -> tuple[int, bool]:
+    """(total counting aces as one, holds an ace) of the cards in ``removal``."""
+    return sum((r + 1) * n for r, n in enumerate(removal)), removal[ACE] > 0
+
+
+def hand_value(total: int, ace: bool) -> tuple[int, bool]:
+    """The best value of a hand and whether it is soft."""
+    if ace and total <= 11:
+        return total + 10, True
+    return total, False
+
+
+def may_double_on(rules: Rules, soft: bool, value: int) -> bool:
+    if rules.double_on == "any_two":
+        return True
+    if soft:
+        return False
+    return value in ((9, 10, 11) if rules.double_on == "9_10_11" else (10, 11))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A chart resolved into the simulator's decision tables (`strategy.decision_tables`)."""
+
+    dec: np.ndarray  # [ctx, soft, value, up] -> action
+    pairs: np.ndarray  # [ctx, card, up] -> 0 play the total, 1 split, 2 surrender
+
+
+class UpcardGame:
+    """Exact values of player hands against dealer up card ``up`` (1 = ace .. 10)."""
+
+    def __init__(
+        self, rules: Rules, shoe: np.ndarray, up: int, policy: Policy | None = None
+    ) -> None:
+        self.rules = rules
+        self.up = up
+        self.infinite = rules.infinite_deck
+        cards = np.asarray(shoe, dtype=np.float64).copy()
+        if not self.infinite:
+            cards[up - 1] -= 1
+        self.cards = cards
+        self.policy = policy
+        bj = blackjack_rank(up)
+        takes_all = not rules.dealer_peeks and rules.dealer_blackjack_takes == "all_bets"
+        # conditioned: values assume the dealer has no blackjack (the caller adds that branch)
+        self.conditioned = bj >= 0 and not takes_all
+        self.bj_rank = bj if self.conditioned else -1
+        # a surrender costs half the bet even against a blackjack (early, or no hole card)
+        self.flat_surrender = rules.surrender == "early" or not rules.dealer_peeks
+        self._split: dict[int, float] = {}
+        self._up_info = np.array(
+            [up, int(self.infinite), self.bj_rank, self.bj_rank], dtype=np.int64
+        )
+        late = np.full((2, 22), -1, dtype=np.int64)  # -1: the best option for the exact cards
+        if policy is not None:
+            late[:] = np.where(policy.dec[k.CTX_LATER, :, :, up] == k.A_STAND, 0, 1)
+        self._late = late
+        graph = dealer_graph(up, rules.dealer_hits_soft_17)
+        dmemo = Dict.empty(key_type=types.int64, value_type=types.float64[:])
+        self._memo = (graph.drawn, graph.ndrawn, graph.trans, dmemo)
+        self._lmemo = Dict.empty(key_type=types.int64, value_type=types.float64)
+
+    # ---- the shoe -------------------------------------------------------------------------
+    def left(self, removal: Removal) -> np.ndarray:
+        return self.cards if self.infinite else self.cards - np.array(removal, dtype=np.float64)
+
+    @staticmethod
+    def _code(removal: Removal) -> int:
+        return sum(n << (_kernels.CODE_BITS * r) for r, n in enumerate(removal))
+
+    def _args(self, removal: Removal) -> tuple[np.ndarray, np.ndarray, int]:
+        return self.cards, np.array(removal, dtype=np.float64), self._code(removal)
+
+    def draw_probabilities(self, removal: Removal) -> np.ndarray:
+        """P(next card is each rank | cards out, and no dealer blackjack when conditioned)."""
+        cards, rem, _ = self._args(removal)
+        return _kernels.draw_probabilities(cards, rem, self._up_info)
+
+    def dealer_blackjack_chance(self, removal: Removal) -> float:
+        """P(dealer blackjack | the up card and the cards in ``removal``)."""
+        bj = blackjack_rank(self.up)
+        if bj < 0:
+            return 0.0
+        left = self.left(removal)
+        return float(left[bj] / left.sum())
+
+    def dealer(self, removal: Removal) -> np.ndarray:
+        """The dealer's outcome probabilities (17..21, bust, blackjack) with ``removal`` out."""
+        return dealer_outcomes_many(
+            self.cards,
+            np.array([removal], dtype=np.float64),
+            self.up,
+            h17=self.rules.dealer_hits_soft_17,
+            infinite=self.infinite,
+            peeked=self.conditioned,
+        )[0]
+
+    # ---- single options (compiled: jost_engine.analysis._kernels) -------------------------
+    def stand(self, removal: Removal, value: int) -> float:
+        """EV of standing on ``value`` (the hand's cards are in ``removal``)."""
+        if value > 21:
+            return -1.0
+        return float(_kernels.stand_value(*self._args(removal), value, self._up_info, *self._memo))
+
+    def hit(self, removal: Removal, total: int, ace: bool) -> float:
+        """EV of taking one card and then playing on (three or more cards)."""
+        return float(
+            _kernels.hit_value(
+                *self._args(removal), total, ace, self._up_info, self._late, *self._memo,
+                self._lmemo,
+            )
+        )  # fmt: skip
+
+    def double(self, removal: Removal, total: int, ace: bool) -> float:
+        """EV of doubling: one card, twice the stake."""
+        return float(
+            _kernels.double_value(*self._args(removal), total, ace, self._up_info, *self._memo)
+        )
+
+    def surrender(self, removal: Removal) -> float:
+        """Surrender, in the same space as the other values (see the module docstring)."""
+        if self.flat_surrender and self.conditioned:
+            b = self.dealer_blackjack_chance(removal)
+            return (b - 0.5) / (1.0 - b)
+        return -0.5
+
+    def later(self, removal: Removal, total: int, ace: bool) -> float:
+        """Value of a hand of three or more cards (hit or stand only)."""
+        return float(
+            _kernels.later_value(
+                *self._args(removal), total, ace, self._up_info, self._late, *self._memo,
+                self._lmemo,
+            )
+        )  # fmt: skip
+
+    # ---- two-card hands -------------------------------------------------------------------
+    def options(self, removal: Removal, total: int, ace: bool, *, first: bool) -> dict[str, float]:
+        """Every allowed option's EV for a two-card hand (no split); ``removal`` holds every
+        card out of the shoe, the hand's own among them."""
+        value, soft = hand_value(total, ace)
+        out = {STAND: self.stand(removal, value)}
+        if value < 21:
+            out[HIT] = self.hit(removal, total, ace)
+            das = first or self.rules.double_after_split
+            if das and may_double_on(self.rules, soft, value):
+                out[DOUBLE] = self.double(removal, total, ace)
+        if first and self.rules.surrender != "none":
+            out[SURRENDER] = self.surrender(removal)
+        return out
+
+    def _play_two(self, removal: Removal, ctx: int, total: int, ace: bool) -> float:
+        """Value of a two-card hand without splitting, by the policy or optimally."""
+        value, soft = hand_value(total, ace)
+        if value >= 21:
+            return self.stand(removal, value)
+        if self.policy is None:
+            first = ctx == k.CTX_FIRST
+            opts = self.options(removal, total, ace, first=first)
+            return max(opts.values())
+        act = self.policy.dec[ctx, int(soft), value, self.up]
+        if act == k.A_STAND:
+            return self.stand(removal, value)
+        if act == k.A_HIT:
+            return self.hit(removal, total, ace)
+        if act == k.A_DOUBLE:
+            return self.double(removal, total, ace)
+        return self.surrender(removal)
+
+    # ---- splits ---------------------------------------------------------------------------
+    def _may_resplit(self, pair: int, hands: int) -> bool:
+        if hands >= self.rules.max_split_hands:
+            return False
+        if pair == ACE and not self.rules.resplit_aces:
+            return False
+        if self.policy is not None:
+            return self.policy.pairs[k.CTX_SPLIT, pair + 1, self.up] == k.PAIR_SPLIT
+        return True
+
+    def _split_hand(self, removal: Removal, pair: int, second: int) -> float:
+        """Value of one split hand {pair, second}; ``removal`` holds every card out."""
+        total = pair + second + 2
+        ace = pair == ACE or second == ACE
+        if pair == ACE and not self.rules.hit_split_aces:
+            return self.stand(removal, hand_value(total, ace)[0])
+        return self._play_two(removal, k.CTX_SPLIT, total, ace)
+
+    def split(self, pair: int) -> float:
+        """EV of splitting a pair of rank index ``pair`` (the sum over all resulting hands)."""
+        cached = self._split.get(pair)
+        if cached is not None:
+            return cached
+        per_hands: dict[int, tuple[float, float, float]] = {}
+
+        def hands_value(hands: int) -> tuple[float, float, float]:
+            """(P(pair card next), value of the non-pair second cards, of a pair second card)."""
+            if hands not in per_hands:
+                base = EMPTY
+                for _ in range(hands):
+                    base = add_card(base, pair)
+                probs = self.draw_probabilities(base)
+                others = 0.0
+                for r in range(10):
+                    if r != pair and probs[r] > 0.0:
+                        others += probs[r] * self._split_hand(add_card(base, r), pair, r)
+                same = 0.0
+                if probs[pair] > 0.0:
+                    same = self._split_hand(add_card(base, pair), pair, pair)
+                per_hands[hands] = (float(probs[pair]), others, same)
+            return per_hands[hands]
+
+        memo: dict[tuple[int, int], float] = {}
+
+        def expected(waiting: int, hands: int) -> float:
+            """Value of ``waiting`` hands still to get their second card, ``hands`` in all."""
+            if waiting == 0:
+                return 0.0
+            key = (waiting, hands)
+            if key not in memo:
+                p_pair, others, same = hands_value(hands)
+                if self._may_resplit(pair, hands):
+                    memo[key] = (
+                        p_pair * expected(waiting + 1, hands + 1)
+                        + others
+                        + (1.0 - p_pair) * expected(waiting - 1, hands)
+                    )
+                else:
+                    memo[key] = others + p_pair * same + expected(waiting - 1, hands)
+            return memo[key]
+
+        value = expected(2, 2)
+        self._split[pair] = value
+        return value
+
+    # ---- the first decision ---------------------------------------------------------------
+    @cached_property
+    def two_card_hands(self) -> list[tuple[int, int, float]]:
+        """Every first two cards (rank indexes, i <= j) with its probability given the up card."""
+        left = self.cards
+        n = left.sum()
+        out = []
+        for i in range(10):
+            for j in range(i, 10):
+                if self.infinite:
+                    p = left[i] / n * left[j] / n
+                else:
+                    p = left[i] / n * (left[j] - (i == j)) / (n - 1)
+                if i != j:
+                    p *= 2
+                if p > 0:
+                    out.append((i, j, float(p)))
+        return out
+
+    def full_value(self, removal: Removal, conditioned_value: float) -> float:
+        """Add the dealer-blackjack branch to a value computed without it."""
+        if not self.conditioned:
+            return conditioned_value
+        b = self.dealer_blackjack_chance(removal)
+        return -b + (1.0 - b) * conditioned_value
+
+    def natural_value(self, removal: Removal) -> float:
+        """A player blackjack: paid unless the dealer has one too (then a push)."""
+        b = self.dealer_blackjack_chance(removal)
+        return (1.0 - b) * self.rules.blackjack_payout
+
+    def all_options(self, i: int, j: int) -> dict[str, float]:
+        """Every option's EV for first cards i, j, as a full-round value (blackjack included).
+
+        Surrender is included when allowed; split when i == j and splitting is allowed.
+        """
+        removal = add_card(add_card(EMPTY, i), j)
+        total, ace = hand_of(removal)
+        opts = self.options(removal, total, ace, first=True)
+        if i == j and self.rules.max_split_hands > 1:
+            opts[SPLIT] = self.split(i)
+        out = {}
+        for name, ev in opts.items():
+            if name == SURRENDER and self.flat_surrender:
+                out[name] = -0.5
+            else:
+                out[name] = self.full_value(removal, ev)
+        return out
