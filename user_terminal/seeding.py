@@ -45,9 +45,11 @@ def open_store(warn: Callable[[str], None] = lambda _: None) -> ProfileStore:
         return store
     remote = _service_defaults(warn)
     if remote is not None:
-        profiles, defaults, _ = remote
+        profiles, defaults, source = remote
     else:
         profiles, defaults = bundled_profiles(), default_profile_names()
+        source = "the engine's bundled defaults"
     for note in store.seed(profiles, defaults):
         warn(f"left out a default profile: {note}")
+    warn(f"first start: your profiles are in {store.root} (from {source})")
     return store

@@ -21,6 +21,7 @@ from jost_engine import (
     parse_config,
     run_simulation_from_config,
 )
+from jost_engine.profiles import hydrate
 from user_terminal import render
 from user_terminal.cli import app
 
@@ -67,7 +68,11 @@ def test_run_json_equals_the_engine_run_directly():
     doc = json.loads(proc.stdout)  # nothing but the document on stdout
     assert doc["rounds"] == 20000
 
-    config = default_config().with_overrides(rounds=20000, seed=7)
+    # a bare run is the player's default profiles hydrated: the CONFIG.md example game
+    config = parse_config(hydrate(None, {"rounds": 20000, "seed": 7}))
+    assert config.model_dump(exclude={"name"}) == default_config().with_overrides(
+        rounds=20000, seed=7
+    ).model_dump(exclude={"name"})
     direct = run_simulation_from_config(config, workers=1).to_dict()
     assert doc["net"] == direct["net"]
     assert doc["ev_per_initial_bet"] == direct["ev_per_initial_bet"]
@@ -118,8 +123,8 @@ def test_human_summary():
         "By true count",
         "True count",
         "EV / round ± SE",
-        # the game
-        default_config().name,
+        # the game: the default profiles' names
+        "vegas_strip_6d_s17_das_ls",
         "S17",
         "3:2",
         "DAS",
@@ -203,10 +208,10 @@ def test_every_problem_is_listed_by_the_console_script(tmp_path):
 
 
 def test_valid_but_unsupported_config(tmp_path):
-    path = tmp_path / "spots.json"
-    path.write_text(json.dumps({"betting": {"spots": 2}}), encoding="utf-8")
+    path = tmp_path / "infinite.json"
+    path.write_text(json.dumps({"rules": {"infinite_deck": True}}), encoding="utf-8")
     result = invoke("run", str(path), "--rounds", "1000", "--workers", "1")
-    assert_bad_input(result, str(path), "betting.spots")
+    assert_bad_input(result, str(path), "rules.infinite_deck")
 
 
 def test_invalid_override():
