@@ -1,10 +1,14 @@
 """``jost serve`` and ``jost worker``: the service's processes, started for local use.
 
-``serve`` migrates the database, then runs the web server (Gunicorn; Django's server where
-Gunicorn cannot run) and one Celery worker with beat (the reaper's schedule) side by side,
-restarts the worker if it dies, and stops both on Ctrl-C. With no environment set everything
-lives under ``JOST_DATA_DIR``: nothing to install. Production runs the same commands as separate
-processes (see the Procfile).
+``serve`` migrates the database, then runs the web server (Gunicorn with Uvicorn workers:
+HTTP and WebSockets; Uvicorn alone where Gunicorn cannot run) and one Celery worker with beat
+(the reaper's schedule) side by side, restarts the worker if it dies, and stops both on Ctrl-C.
+With no environment set everything lives under ``JOST_DATA_DIR``: nothing to install.
+Production runs the same commands as separate processes (see the Procfile).
+
+Why Gunicorn + Uvicorn rather than Daphne: Gunicorn already supervises the web processes here
+(several workers on one port, a dead one replaced, graceful restarts), and Uvicorn's worker
+adds the ASGI protocols to it; Daphne is one process per port.
 """
 
 from __future__ import annotations
@@ -46,13 +50,20 @@ def worker_command(*, concurrency: int | None = None, beat: bool = False) -> lis
 
 
 def web_command(port: int, host: str = "127.0.0.1") -> list[str]:
-    """Gunicorn on POSIX; Django's own server where Gunicorn cannot run (Windows)."""
+    """The ASGI app (HTTP and the live-progress WebSockets on one port).
+
+    Gunicorn with Uvicorn workers on POSIX, as in the Procfile: Gunicorn supervises several
+    worker processes on one port (restarting any that dies) and Uvicorn speaks HTTP/1.1 and
+    WebSockets inside each. Where Gunicorn cannot run (Windows), Uvicorn alone.
+    """
     if importlib.util.find_spec("gunicorn") is not None and os.name == "posix":
         return [
             PYTHON,
             "-m",
             "gunicorn",
-            "service.wsgi:application",
+            "service.asgi:application",
+            "--worker-class",
+            "uvicorn_worker.UvicornWorker",
             "--bind",
             f"{host}:{port}",
             "--workers",
@@ -60,7 +71,16 @@ def web_command(port: int, host: str = "127.0.0.1") -> list[str]:
             "--access-logfile",
             "-",
         ]
-    return [PYTHON, "-m", "service.manage", "runserver", "--noreload", f"{host}:{port}"]
+    return [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        "service.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
 
 
 def _start(command: Sequence[str]) -> subprocess.Popen:
@@ -101,6 +121,7 @@ def serve(port: int = 8000) -> int:
     worker = _start(worker_command(beat=True))
     print(
         f"jost serve: http://127.0.0.1:{port}/api/docs/  (Ctrl-C stops)\n"
+        f"  the workbench (staff): http://127.0.0.1:{port}/workbench/\n"
         "  a token for curl: python -m service.manage jost_token YOUR_NAME",
         file=sys.stderr,
         flush=True,

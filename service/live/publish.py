@@ -20,7 +20,6 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -40,18 +39,13 @@ def group_name(job_id: Any) -> str:
     return f"job.{job_id}"
 
 
-@cache
-def _layer_alias_crosses_processes() -> bool:
-    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
-    return bool(backend) and not backend.endswith("InMemoryChannelLayer")
-
-
 def layer_crosses_processes() -> bool:
     """Whether a message published here can reach a watcher in another process."""
     try:
-        return _layer_alias_crosses_processes()
+        backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
     except Exception:
         return False
+    return bool(backend) and not backend.endswith("InMemoryChannelLayer")
 
 
 class _Publisher:

@@ -43,6 +43,21 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return guarded
 
 
+def staff_json(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
+    """The runner's JSON endpoints: 401 or 403 as the API's JSON errors, never a redirect."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        if not request.user.is_authenticated:
+            body = error_body("not_authenticated", "log in to the workbench first")
+            return JsonResponse(body, status=401)
+        if not request.user.is_staff:
+            return JsonResponse(error_body("forbidden", "the workbench is for staff"), status=403)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 class LoginView(auth_views.LoginView):
     template_name = "workbench/login.html"
     redirect_authenticated_user = False
@@ -86,7 +101,7 @@ def _error(exc: JobError) -> JsonResponse:
 
 
 @require_POST
-@staff_required
+@staff_json
 def validate(request: HttpRequest) -> JsonResponse:
     """Check a config as the service would, without running it; problems come with paths."""
     try:
@@ -98,7 +113,7 @@ def validate(request: HttpRequest) -> JsonResponse:
 
 
 @require_POST
-@staff_required
+@staff_json
 def submit(request: HttpRequest) -> JsonResponse:
     """Submit a config as the logged-in developer's job; its socket and page to watch."""
     try:
