@@ -65,10 +65,17 @@ def bundled_chart(family: str) -> dict[str, Any]:
 
 
 def chart_for(config: Config) -> Any:
-    """The chart a config plays: its own, or the bundled one for its rules."""
+    """The chart a config plays: its own, or the optimal chart the analyzer generates for its
+    exact rules (`jost_engine.analysis.basic_chart`, cached on disk after the first run).
+
+    The bundled charts (`bundled_chart`) stay as the published references the generated charts
+    are tested against.
+    """
     basic = config.strategy.basic
     if basic == "auto":
-        return bundled_chart(chart_family(config.rules))
+        from jost_engine.analysis import basic_chart  # the analyzer builds on this module
+
+        return basic_chart(config.rules)
     return basic
 
 

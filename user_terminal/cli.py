@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from jost_engine import Config, config_json_schema
-from user_terminal import history, jobs_cli, profiles_cli
+from user_terminal import analyze_cli, history, jobs_cli, profiles_cli
 from user_terminal.config_files import apply_overrides, load_config, save_config
 from user_terminal.errors import (
     EXIT_BAD_INPUT,
@@ -49,6 +49,8 @@ app.add_typer(profiles_cli.app)
 app.add_typer(jobs_cli.app)
 app.command()(jobs_cli.login)
 app.command()(jobs_cli.logout)
+app.command()(analyze_cli.analyze)
+app.add_typer(analyze_cli.strategy_app)
 
 
 @app.callback()

@@ -1,0 +1,185 @@
+"""The exact combinatorial analyzer: dealer probabilities, every option's value, the optimal
+basic strategy for any rules, the game's exact expected return and the effects of removal.
+
+It is the simulator's oracle: `analyze(config, strategy="basic")` gives the exact value of the
+generated chart played exactly as the simulator plays it (a full shoe every round, which is
+``shuffle: "continuous"``), so the two can be compared to within the simulation's standard error.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from jost_engine.analysis.basic_strategy import generate_chart
+from jost_engine.analysis.chart_cache import cached_chart, chart_rules_key
+from jost_engine.analysis.dealer_probabilities import OUTCOME_NAMES, dealer_probabilities
+from jost_engine.analysis.game_value import UP_CARDS, full_shoe, game_value
+from jost_engine.analysis.hand_values import Policy, UpcardGame
+from jost_engine.config import Config, Rules
+from jost_engine.strategy import decision_tables
+
+__all__ = [
+    "Analysis",
+    "analyze",
+    "basic_chart",
+    "dealer_table",
+    "effects_of_removal",
+    "game_value",
+    "generate_chart",
+]
+
+RANK_NAMES = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10")
+UP_NAMES = {1: "A", 10: "10"} | {c: str(c) for c in range(2, 10)}
+
+
+def basic_chart(rules: Rules) -> dict[str, Any]:
+    """The optimal total-dependent chart for ``rules`` (cached on disk after the first call)."""
+    return cached_chart(rules, lambda: _named(generate_chart(rules)[0], rules))
+
+
+def _named(chart: dict[str, Any], rules: Rules) -> dict[str, Any]:
+    return {
+        "name": f"generated: {chart_rules_key(rules)}",
+        "source": "jost_engine.analysis: optimal total-dependent play, exact for these rules",
+        **chart,
+    }
+
+
+def dealer_table(rules: Rules) -> dict[str, dict[str, float]]:
+    """The dealer's final-total probabilities for each up card, off the top of a full shoe.
+
+    With a peek (or a no-hole-card game whose blackjack takes only the original bet) the
+    ace and ten rows are conditioned on no dealer blackjack, as the player meets them.
+    """
+    shoe = full_shoe(rules)
+    takes_all = not rules.dealer_peeks and rules.dealer_blackjack_takes == "all_bets"
+    out = {}
+    for up in UP_CARDS:
+        cards = shoe.copy()
+        if not rules.infinite_deck:
+            cards[up - 1] -= 1
+        out[UP_NAMES[up]] = dealer_probabilities(
+            cards,
+            up,
+            h17=rules.dealer_hits_soft_17,
+            infinite=rules.infinite_deck,
+            peeked=not takes_all and up in (1, 10),
+        )
+    return out
+
+
+def effects_of_removal(rules: Rules, policy: Policy | None = None) -> dict[str, float]:
+    """Change in the game's EV when one card of each rank leaves the full shoe.
+
+    ``policy`` None re-optimises the play for the smaller shoe (composition-dependent), as the
+    published tables do; a policy keeps playing that chart.
+    """
+    if rules.infinite_deck:
+        raise ValueError(
+            "an infinite deck has no effect of removal: removing a card changes nothing"
+        )
+    shoe = full_shoe(rules)
+    base = game_value(rules, policy, shoe).ev
+    out = {}
+    for r, name in enumerate(RANK_NAMES):
+        smaller = shoe.copy()
+        smaller[r] -= 1
+        out[name] = game_value(rules, policy, smaller).ev - base
+    return out
+
+
+def _hand_table(rules: Rules, policy: Policy | None) -> list[dict[str, Any]]:
+    """Every option's value for every two-card hand against every up card."""
+    shoe = full_shoe(rules)
+    rows = []
+    for up in UP_CARDS:
+        game = UpcardGame(rules, shoe, up, None)
+        for i, j, p in game.two_card_hands:
+            if {i, j} == {0, 9}:
+                continue
+            options = game.all_options(i, j)
+            best = max(options, key=options.__getitem__)
+            rows.append(
+                {
+                    "up": UP_NAMES[up],
+                    "hand": f"{RANK_NAMES[i]},{RANK_NAMES[j]}",
+                    "probability": p,
+                    "best": best,
+                    **{name: float(v) for name, v in options.items()},
+                }
+            )
+    return rows
+
+
+@dataclass
+class Analysis:
+    """What `analyze` found, with `to_dict` for JSON."""
+
+    rules: Rules
+    strategy: Literal["composition", "basic"]
+    ev_per_initial_bet: float
+    composition_ev: float
+    basic_ev: float
+    chart: dict[str, Any]
+    dealer: dict[str, dict[str, float]]
+    effects_of_removal: dict[str, float] | None
+    hands: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "ev_per_initial_bet": self.ev_per_initial_bet,
+            "house_edge": -self.ev_per_initial_bet,
+            "composition_dependent_ev": self.composition_ev,
+            "basic_strategy_ev": self.basic_ev,
+            "rules": self.rules.model_dump(mode="json"),
+            "chart": self.chart,
+            "dealer_probabilities": self.dealer,
+            "dealer_outcomes": list(OUTCOME_NAMES),
+            "effects_of_removal": self.effects_of_removal,
+            "hands": self.hands,
+            "seconds": self.seconds,
+        }
+
+
+def analyze(
+    config: Config,
+    *,
+    strategy: Literal["composition", "basic"] = "composition",
+    removal: bool = True,
+    hands: bool = False,
+) -> Analysis:
+    """Exact analysis of ``config``'s rules off the top of a full shoe.
+
+    ``strategy="composition"`` reports the composition-dependent optimum (each two-card hand
+    played best for its exact cards, the pre-split strategy after splits);
+    ``"basic"`` the generated total-dependent chart, played exactly as the simulator plays it.
+    Both values are always computed; ``ev_per_initial_bet`` is the chosen one. ``removal`` adds
+    the effects of removal (composition-dependent, as published); ``hands`` every option's
+    value for every two-card hand.
+    """
+    if strategy not in ("composition", "basic"):
+        raise ValueError(f'strategy must be "composition" or "basic", got {strategy!r}')
+    start = time.perf_counter()
+    rules = config.rules
+    chart = basic_chart(rules)
+    policy = Policy(*decision_tables(chart, rules))
+    composition = game_value(rules).ev
+    basic = game_value(rules, policy).ev
+    eor = effects_of_removal(rules) if removal and not rules.infinite_deck else None
+    table = _hand_table(rules, None) if hands else []
+    return Analysis(
+        rules=rules,
+        strategy=strategy,
+        ev_per_initial_bet=composition if strategy == "composition" else basic,
+        composition_ev=composition,
+        basic_ev=basic,
+        chart=chart,
+        dealer=dealer_table(rules),
+        effects_of_removal=eor,
+        hands=table,
+        seconds=time.perf_counter() - start,
+    )

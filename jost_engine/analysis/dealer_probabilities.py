@@ -66,7 +66,7 @@ def dealer_graph(up: int, h17: bool) -> DealerGraph:
         ncards = 1 + sum(drawn)
         row = []
         for r in range(10):
-            nxt = drawn[:r] + (drawn[r] + 1,) + drawn[r + 1 :]
+            nxt = (*drawn[:r], drawn[r] + 1, *drawn[r + 1 :])
             end = _ends(total + r + 1, ace or r == ACE, ncards + 1, h17)
             if end >= 0:
                 row.append(-(end + 1))
@@ -113,7 +113,7 @@ def dealer_probabilities(
     cards: np.ndarray | list[float], up: int, *, h17: bool, infinite: bool = False,
     peeked: bool = False,
 ) -> dict[str, float]:  # fmt: skip
-    """P(17..21, bust, blackjack) for a dealer showing ``up`` with ``cards`` left (by rank index)."""
+    """P(17..21, bust, blackjack) for a dealer showing ``up``; ``cards`` left by rank index."""
     cards = np.asarray(cards, dtype=np.float64)
     row = dealer_outcomes_many(cards, np.zeros((1, 10)), up, h17=h17, infinite=infinite,
                                peeked=peeked)[0]  # fmt: skip

@@ -82,13 +82,16 @@ class GameValue:
     by_up: dict[int, float]  # expected return given each up card
 
 
-def game_value(rules: Rules, policy: Policy | None = None) -> GameValue:
+def game_value(
+    rules: Rules, policy: Policy | None = None, shoe: np.ndarray | None = None
+) -> GameValue:
     """Exact expected return of a round off the top of a full shoe.
 
     ``policy`` None plays every two-card hand composition-dependently best; a policy plays the
-    chart exactly as the simulator does.
+    chart exactly as the simulator does. ``shoe`` (cards per rank index) replaces the full shoe,
+    e.g. to measure the effect of removing a card.
     """
-    shoe = full_shoe(rules)
+    shoe = full_shoe(rules) if shoe is None else np.asarray(shoe, dtype=np.float64)
     by_up = {}
     ev = 0.0
     for up, p_up in up_card_chances(shoe):

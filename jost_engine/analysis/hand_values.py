@@ -45,7 +45,7 @@ STAND, HIT, DOUBLE, SPLIT, SURRENDER = "stand", "hit", "double", "split", "surre
 
 
 def add_card(removal: Removal, rank: int) -> Removal:
-    return removal[:rank] + (removal[rank] + 1,) + removal[rank + 1 :]
+    return (*removal[:rank], removal[rank] + 1, *removal[rank + 1 :])
 
 
 def hand_of(removal: Removal) -> tuple[int, bool]:
