@@ -1,0 +1,91 @@
+"""The workbench in a real browser: headless Chromium (Debian's ``chromium``, driven by
+Playwright for Python) against a live server and a real worker on the embedded default.
+
+A staff developer logs in, loads standard profiles into the editor, validates, submits, sees
+progress advance over the WebSocket and the result table appear. On failure a screenshot is
+saved in the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.service.conftest import require
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ROUNDS = 15_000_000  # a few seconds on one core: the page sees progress on the way
+PASSWORD = "workbench horse battery"
+MAKE_STAFF = (
+    "from django.contrib.auth import get_user_model\n"
+    "user, _ = get_user_model().objects.get_or_create(username='devon')\n"
+    "user.is_staff = True\n"
+    f"user.set_password({PASSWORD!r})\n"
+    "user.save()\n"
+)
+
+
+def browser_problem() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install -e '.[test]')"
+    if not Path(CHROMIUM).exists():
+        return "Chromium is not installed (apt-get install chromium; scripts/test does it)"
+    return None
+
+
+@pytest.mark.parametrize("stack", ["embedded"], indirect=True)
+def test_staff_run_a_default_profile_and_watch_it_finish_in_a_browser(stack, tmp_path):
+    require(browser_problem())
+    from playwright.sync_api import expect, sync_playwright
+
+    stack.manage("shell", "-c", MAKE_STAFF)
+    base = stack.base_url
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        try:
+            page.goto(f"{base}/workbench/")
+            expect(page.locator("input[name=password]")).to_be_visible()  # the login page
+            page.fill("input[name=username]", "devon")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form.login button[type=submit]")
+            page.wait_for_url(f"{base}/workbench/")
+
+            page.select_option("#pick-rules", "downtown_2d_h17")
+            page.fill("#rounds", str(ROUNDS))
+            page.click("#compose")
+            config = json.loads(page.input_value("#config"))
+            assert config["rules"]["decks"] == 2 and config["rules"]["dealer_hits_soft_17"]
+            assert config["simulation"]["rounds"] == ROUNDS
+
+            page.click("#validate")
+            expect(page.locator("#verdict")).to_have_text(f"valid: {ROUNDS:,} rounds")
+
+            page.click("#submit")
+            page.wait_for_function("window.jostLive.progress.length > 0", timeout=90_000)
+            expect(page.locator("#job-progress-text")).to_contain_text("rounds/s")
+            expect(page.locator("table.result").first).to_be_visible(timeout=90_000)
+
+            progress = page.evaluate("window.jostLive.progress")
+            done = [p["rounds_done"] for p in progress]
+            assert done == sorted(done) and 0 < done[0] < ROUNDS, progress
+            assert page.eval_on_selector("#job-progress", "bar => bar.value") == 1
+            expect(page.locator("#job-status")).to_have_text("COMPLETE")
+            kinds = [s["kind"] for s in page.evaluate("window.jostLive.statuses")]
+            assert kinds == ["started", "completed"]
+            row = page.locator("table.result tr", has=page.locator("td", has_text="rounds"))
+            expect(row.first).to_contain_text(f"{ROUNDS:,}")
+            raw = json.loads(page.text_content("#result-json"))
+            assert raw["rounds"] == ROUNDS
+        except BaseException:
+            page.screenshot(path=str(tmp_path / "workbench-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
