@@ -4,10 +4,17 @@ Served by Gunicorn with Uvicorn workers (see the Procfile and ``service.runner``
 """
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service.settings")
+
+# WhiteNoise hands Django its static files as synchronous iterators, which Django reads in a
+# thread under ASGI and warns about on every file; for the workbench's stylesheet that is fine.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators", category=Warning
+)
 
 # Django is set up by this call; everything that imports models comes after it.
 http_application = get_asgi_application()
