@@ -21,6 +21,7 @@ from rich.console import Console
 from jost_engine import Config, config_json_schema
 from user_terminal import analyze_cli, history, jobs_cli, profiles_cli
 from user_terminal.config_files import apply_overrides, load_config, save_config
+from user_terminal.credentials import require_login
 from user_terminal.errors import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
@@ -139,6 +140,8 @@ def run(
             "betting": betting,
             "bankroll": bankroll,
         }
+        if remote:
+            require_login()  # before anything else: say at once when there is no service
         config, source = build_config(config_file, chosen, rounds, seed)
         if save_to is not None:
             if save_to.exists() and not may_overwrite(str(save_to), force):

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import sys
 
-import click
-import typer
-
 
 def interactive() -> bool:
     return sys.stdin.isatty()
 
 
 def ask(question: str, default: bool = False) -> bool:
-    """A yes/no question on stderr; a closed stdin or Ctrl-C answers no."""
+    """A yes/no question on stderr (stdout stays clean for --json); EOF or Ctrl-C answers no."""
+    sys.stderr.write(f"{question} {'[Y/n]' if default else '[y/N]'} ")
+    sys.stderr.flush()
     try:
-        return typer.confirm(question, default=default, err=True)
-    except (click.exceptions.Abort, EOFError, KeyboardInterrupt):
+        answer = sys.stdin.readline()
+    except (KeyboardInterrupt, OSError, ValueError):
         return False
+    if not answer:
+        return False
+    answer = answer.strip().lower()
+    return default if not answer else answer in {"y", "yes"}
 
 
 def may_overwrite(what: str, force: bool) -> bool:

@@ -65,10 +65,18 @@ def run_remote(
     """
     login = require_login()
     with ServiceClient(login.url, login.token) as client:
-        submitted = client.submit(config.model_dump(mode="json"), idempotency_key=str(uuid.uuid4()))
+        document, key = config.model_dump(mode="json"), str(uuid.uuid4())
+        interrupted = False
+        try:
+            submitted = client.submit(document, idempotency_key=key)
+        except KeyboardInterrupt:
+            # the same key answers with the job the first request made, if it made one
+            submitted, interrupted = client.submit(document, idempotency_key=key), True
         job = str(submitted["job_id"])
         note(f"submitted job {job} to {login.url}")
         try:
+            if interrupted:
+                raise KeyboardInterrupt
             with progress_bar(config.simulation.rounds, show_progress, "Remote") as update:
 
                 def on_progress(done: int, total: int, status: str) -> None:
