@@ -16,6 +16,8 @@ from jost_engine.counting import SYSTEM_TAGS, count_tags
 from jost_engine.shoe import card_tag, new_shoe
 from jost_engine.table import true_count_divisors
 
+from .stacked import play_kernel, play_reference
+
 # documented running-count balance per deck (tags times four of a rank, sixteen tens;
 # Red 7 counts only the two red sevens)
 BALANCE_PER_DECK = {
@@ -87,8 +89,11 @@ def flat(system, **extra) -> dict:
 
 def test_counting_changes_nothing_unless_bets_or_plays_change():
     base = run_simulation_from_config(flat("hi_lo"), workers=1).to_dict()
-    for system in ("ko", "omega_2", "wong_halves", "red_7"):
-        other = run_simulation_from_config(flat(system), workers=1).to_dict()
+    with_aces = flat("hi_opt_2")
+    with_aces["counting"]["ace_side_count"] = True
+    for system in ("ko", "omega_2", "wong_halves", "red_7", with_aces):
+        data = flat(system) if isinstance(system, str) else system
+        other = run_simulation_from_config(data, workers=1).to_dict()
         assert other["net"] == base["net"]
         assert other["outcomes"] == base["outcomes"]
         assert other["by_true_count"] != base["by_true_count"]  # the counts themselves differ
@@ -176,3 +181,72 @@ def test_unbalanced_counts_start_from_their_published_initial_count(system, deck
     data["counting"]["initial_running_count"] = 3
     rows = run_simulation_from_config(data, workers=1).to_dict()["by_true_count"]
     assert [row["true_count"] for row in rows] == [3]
+
+
+# A ramp that shows the true count it bet on: ``units = 20 + true count`` from -10 to +10.
+COUNT_REVEALING_RAMP = [{"true_count": t, "units": 20 + t} for t in range(-10, 11)]
+
+
+@pytest.mark.parametrize(
+    ("system", "ace_side_count", "true_count"),
+    [("hi_opt_2", False, 0), ("hi_opt_2", True, -4), ("hi_opt_1", True, -2)],
+)
+def test_the_ace_side_count_moves_the_betting_count(system, ace_side_count, true_count):
+    # One deck, exact decks, floor. Round 1 deals A (player), 9 (up), 9 (player), A (hole):
+    # soft 20 pushes 20. Both counts tag aces and nines 0, so the running count stays 0, but
+    # two of the four aces are gone with 48 cards left (3.69 aces expected): 1.69 aces short.
+    # Adjusted count = rc + w (2 - 48/13), w = 2 for Hi-Opt II, 1 for Hi-Opt I (a ten's tag);
+    # true count = adjusted / (48/52): Hi-Opt II -3.67 -> -4, Hi-Opt I -1.83 -> -2.
+    cfg = copy.deepcopy(default_config().model_dump(mode="json"))
+    cfg["rules"].update({"decks": 1, "surrender": "none"})
+    cfg["counting"] = {
+        "system": system,
+        "ace_side_count": ace_side_count,
+        "true_count": {"rounding": "floor", "deck_estimation": "exact"},
+    }
+    cfg["betting"]["ramp"] = COUNT_REVEALING_RAMP
+    # round 2: 10,8 (18) against 7,10 (17) wins the bet, which shows the true count
+    cards = ["A", 9, 9, "A", 10, 7, 8, 10]
+    kernel = play_kernel(cfg, cards, rounds=2)
+    reference = play_reference(cfg, cards, rounds=2)
+    assert kernel.nets == reference.nets == [0.0, 20.0 + true_count]
+
+
+def test_the_ace_side_count_is_for_betting_not_for_playing():
+    # Hi-Opt II with the side count and one index: stand on 16 v 10 at a true count of -4 or
+    # more. Round 1 as above (A,9 v 9,A pushes; running count 0, two aces gone). Round 2:
+    # 10,6 v 10 (hole 7). Playing count: 0 - 2 + 1 - 2 = -3 over 45 unseen cards -> -3.47,
+    # floor -4: stand, and 16 loses to 17. Had the aces adjusted it, -3 + 2 (2 - 45/13) = -5.9
+    # over 45/52 decks -> -7: hit, draw the 5 and win.
+    cfg = copy.deepcopy(default_config().model_dump(mode="json"))
+    cfg["rules"].update({"decks": 1, "surrender": "none"})
+    cfg["counting"] = {
+        "system": "hi_opt_2",
+        "ace_side_count": True,
+        "true_count": {"rounding": "floor", "deck_estimation": "exact"},
+    }
+    cfg["strategy"]["deviations"] = [
+        {"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": -4}
+    ]
+    cards = ["A", 9, 9, "A", 10, 10, 6, 7, 5]
+    kernel = play_kernel(cfg, cards, rounds=2)
+    assert kernel.nets == play_reference(cfg, cards, rounds=2).nets == [0.0, -1.0]
+
+
+def test_two_spots_bet_twice_and_share_the_dealer():
+    one = run_simulation_from_config(flat("hi_lo"), workers=1).to_dict()
+    data = flat("hi_lo")
+    data["betting"]["spots"] = 2
+    two = run_simulation_from_config(data, workers=1).to_dict()
+    # a round's initial bet is every spot's; every spot plays at least one hand
+    assert two["initial_wagered"] == 2 * two["rounds"]
+    assert two["hands"] >= 2 * two["rounds"]
+    # per unit bet it is the same game (cards per round change the shoe's use only a little)
+    diff = two["ev_per_initial_bet"]["mean"] - one["ev_per_initial_bet"]["mean"]
+    assert abs(diff) < 4 * math.hypot(
+        two["ev_per_initial_bet"]["se"], one["ev_per_initial_bet"]["se"]
+    )
+    assert two["ev_per_round"]["mean"] == pytest.approx(2 * two["ev_per_initial_bet"]["mean"])
+    # the spots share the dealer's hand, so they win and lose together: the round's SD is
+    # well above the sqrt(2) x one hand that independent hands would give
+    assert two["sd_per_round"] > 1.55 * one["sd_per_round"]

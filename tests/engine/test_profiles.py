@@ -23,8 +23,8 @@ REQUIRED = {
         "european_6d_enhc",
     },
     "strategy": {"basic", "basic_insurance_tc3", "hi_lo_i18_fab4"},
-    "counting": {"hi_lo", "ko", "wong_halves", "omega_2"},
-    "betting": {"flat", "hi_lo_1_12", "hi_lo_1_8", "single_deck_1_4"},
+    "counting": {"hi_lo", "ko", "wong_halves", "omega_2", "hi_opt_2", "hi_opt_2_ace_side_count"},
+    "betting": {"flat", "hi_lo_1_12", "hi_lo_1_8", "single_deck_1_4", "hi_lo_1_12_two_hands"},
     "bankroll": {"none", "1000_units", "200_units", "400_units"},
 }
 

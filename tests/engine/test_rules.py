@@ -167,3 +167,70 @@ def test_a_shoe_that_runs_out_mid_round_reshuffles_the_discards():
     # every round deals at least 17 cards (8 hands of two and an up card) and no shuffle can
     # provide more than 52, so at least 400 * 17 / 52 shuffles must have happened
     assert played.counters["shuffles"] >= 400 * 17 / 52
+
+
+def spots(n: int = 2, **rules: object) -> dict:
+    cfg = game(**rules)
+    cfg["betting"]["spots"] = n
+    return cfg
+
+
+# With several spots the deal goes spot by spot, in seat order: first cards of every spot, the
+# dealer's up card, second cards, the hole card; then each spot plays in turn.
+
+
+def test_each_spot_is_insured_and_settled_against_a_dealer_blackjack():
+    cfg = spots(2)
+    cfg["strategy"]["take_insurance_at_true_count"] = -100  # always insure
+    # spot 1 A,K (even money), spot 2 10,10; the dealer A,K has a blackjack
+    played = both(cfg, ["A", 10, "A", "K", 10, "K"])
+    # insurance pays +1 on each spot; the natural pushes, the 20 loses its bet
+    assert played.nets == [1.0]
+    assert played.counters["insurance"] == 1  # rounds with insurance
+    assert played.counters["initial_bet"] == 2
+    assert (played.counters["push"], played.counters["loss"]) == (1, 1)
+
+
+def test_each_spot_is_paid_its_own_natural():
+    # spot 1 A,K pays 3:2; spot 2 10,9 stands on 19; dealer 6,10 draws a 10 and busts
+    played = both(spots(2), ["A", 10, 6, "K", 9, 10, 10])
+    assert played.nets == [2.5]
+    assert (played.counters["blackjack"], played.counters["win"]) == (1, 1)
+    assert played.counters["hands"] == 2
+    assert played.pos == 7
+
+
+def test_each_spot_surrenders_early_on_its_own():
+    # spot 1 10,10 (20), spot 2 10,6 (16) against a dealer 10 with an ace in the hole
+    cards = [10, 10, 10, 10, 6, "A"]
+    assert both(spots(2, surrender="early"), cards).nets == [-1.5]  # 16 gave up half early
+    assert both(spots(2, surrender="late"), cards).nets == [-2.0]  # too late: both lose
+
+
+def test_three_spots_play_in_seat_order_before_the_dealer():
+    # spots: 10,6 (16), 9,9 (split vs 6), 10,8 (18); dealer 6,10
+    # spot 1 stands on 16; spot 2 splits: 9,10 = 19 and 9,2 = 11 doubles to 11+10 = 21;
+    # spot 3 stands; the dealer 6,10 draws 7: 23, bust. Every hand wins: 1 + 1 + 2 + 1.
+    cfg = spots(3, surrender="none")
+    played = both(cfg, [10, 9, 10, 6, 6, 9, 8, 10, 10, 2, 10, 7])
+    assert played.nets == [5.0]
+    assert played.counters["hands"] == 4
+    assert played.counters["split_rounds"] == 1
+    assert played.counters["double"] == 1
+    assert played.counters["initial_bet"] == 3
+    assert played.counters["wagered"] == 5
+
+
+def test_spots_and_bet_follow_the_count():
+    # one deck, Hi-Lo over exact decks: from +1 bet 2 units on each of 2 spots
+    cfg = game(decks=1, surrender="none")
+    cfg["counting"]["true_count"] = {"rounding": "floor", "deck_estimation": "exact"}
+    cfg["betting"]["ramp"] = [{"true_count": 0, "units": 1}, {"true_count": 1, "units": 2}]
+    cfg["betting"]["spots_by_count"] = [{"true_count": 1, "spots": 2}]
+    # round 1: 10,10 vs 4,5 draws 6 and 2 (17): +1; Hi-Lo +2 with 46 cards left: true +2
+    # round 2: spots 10,9 (19) and 10,8 (18) against 7,10 (17): 2 x +2 units
+    cards = [10, 4, 10, 5, 6, 2, 10, 10, 7, 9, 8, 10]  # round 1, then round 2
+    played = both(cfg, cards, rounds=2)
+    assert played.nets == [1.0, 4.0]
+    assert played.counters["initial_bet"] == 1 + 2 * 2
+    assert played.counters["hands"] == 3
