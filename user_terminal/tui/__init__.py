@@ -1,0 +1,1 @@
+"""`jost tui`: the full-screen terminal UI (Textual) over the same functions as the CLI."""

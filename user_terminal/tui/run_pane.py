@@ -1,0 +1,191 @@
+"""The run pane: compose a config from profiles, start it here or on the service, watch it run."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, ProgressBar, Select, Static
+
+from jost_engine import Config, SimulationCancelled, run_simulation_from_config
+from jost_engine.profiles import PROFILE_KINDS
+from user_terminal.credentials import require_login
+from user_terminal.errors import JostError
+from user_terminal.hydrate import compose
+from user_terminal.profiles_store import ProfileStore
+from user_terminal.progress import compact
+from user_terminal.remote import ServiceClient
+
+LOCAL, REMOTE = "local", "remote"
+
+
+class RunPane(Vertical):
+    """Five profile pickers, rounds and seed, where to run; ctrl+r runs, Esc cancels."""
+
+    DEFAULT_CSS = """
+    RunPane Grid { grid-size: 2; grid-columns: 12 1fr; grid-rows: 1; grid-gutter: 0 1; }
+    RunPane Grid { height: auto; }
+    RunPane Label { padding: 0 0; }
+    RunPane #run-progress { margin-top: 1; }
+    RunPane #run-status { height: auto; padding: 0 1; }
+    """
+
+    class Finished(Message):
+        def __init__(
+            self, config: Config, result: dict[str, Any], where: str, job: str | None
+        ) -> None:
+            super().__init__()
+            self.config, self.result, self.where, self.job = config, result, where, job
+
+    def __init__(self, store: ProfileStore, workers: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.engine_workers = workers
+        self.cancel = threading.Event()
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        defaults = self.store.defaults()
+        with Grid():
+            for kind in PROFILE_KINDS:
+                yield Label(kind.capitalize())
+                yield Select(
+                    self._options(kind, defaults),
+                    id=f"pick-{kind}",
+                    value=defaults.get(kind, Select.NULL),
+                    allow_blank=True,
+                    compact=True,
+                )
+            yield Label("Rounds")
+            yield Input("1000000", id="run-rounds", type="integer", compact=True)
+            yield Label("Seed")
+            yield Input(
+                "", id="run-seed", placeholder="the profile default", type="integer", compact=True
+            )
+            yield Label("Where")
+            yield Select(
+                [("this machine", LOCAL), ("the service", REMOTE)],
+                id="run-where",
+                value=LOCAL,
+                allow_blank=False,
+                compact=True,
+            )
+        yield ProgressBar(id="run-progress", show_eta=True)
+        yield Static("ctrl+r runs; Esc cancels a run.", id="run-status")
+
+    def on_mount(self) -> None:
+        self.reload_profiles()
+
+    def reload_profiles(self) -> None:
+        defaults = self.store.defaults()
+        for kind in PROFILE_KINDS:
+            picker = self.query_one(f"#pick-{kind}", Select)
+            keep = picker.value if picker.value is not Select.NULL else None
+            names = self.store.names(kind)
+            picker.set_options(self._options(kind, defaults))
+            choice = keep if keep in names else defaults.get(kind)
+            if choice in names:
+                picker.value = choice
+
+    def _options(self, kind: str, defaults: dict[str, str]) -> list[tuple[str, str]]:
+        """(label, name) of each profile of a kind; ``*`` marks the default."""
+        names = self.store.names(kind)
+        return [(("* " if defaults.get(kind) == n else "") + n, n) for n in names]
+
+    def _say(self, message: str, error: bool = False) -> None:
+        status = self.query_one("#run-status", Static)
+        status.update(message)
+        status.set_class(error, "error")
+        status.styles.color = "red" if error else None
+
+    def _number(self, field: str) -> int | None:
+        text = self.query_one(f"#run-{field}", Input).value.strip()
+        return int(text) if text else None
+
+    def build(self) -> Config:
+        chosen = {}
+        for kind in PROFILE_KINDS:
+            value = self.query_one(f"#pick-{kind}", Select).value
+            chosen[kind] = None if value is Select.NULL else str(value)
+        return compose(self.store, chosen, rounds=self._number("rounds"), seed=self._number("seed"))
+
+    def start(self) -> None:
+        if self.running:
+            self._say("a run is going: Esc cancels it", error=True)
+            return
+        try:
+            config = self.build()
+            where = self.query_one("#run-where", Select).value
+            login = require_login() if where == REMOTE else None
+        except (JostError, ValueError) as exc:
+            self._say(f"✗ {exc}", error=True)
+            return
+        self.cancel.clear()
+        self.running = True
+        self.query_one(ProgressBar).update(total=config.simulation.rounds, progress=0)
+        self._say(f"running {config.name} …")
+        self._run(config, login)
+
+    def stop(self) -> None:
+        if self.running:
+            self.cancel.set()
+            self._say("cancelling …")
+
+    def _progress(self, done: int, total: int, started: float) -> None:
+        self.query_one(ProgressBar).update(total=total or None, progress=done)
+        rate = done / max(time.monotonic() - started, 1e-9)
+        self._say(
+            f"{compact(done)}/{compact(total)} rounds, {compact(rate)} rounds/s — Esc cancels"
+        )
+
+    @work(thread=True, exclusive=True)
+    def _run(self, config: Config, login: Any) -> None:
+        started = time.monotonic()
+
+        def progress(done: int, total: int, *_: Any) -> None:
+            self.app.call_from_thread(self._progress, done, total, started)
+
+        try:
+            if login is None:
+                result = run_simulation_from_config(
+                    config, progress=progress, workers=self.engine_workers, cancel=self.cancel
+                ).to_dict()
+                where, job = "local", None
+            else:
+                result, job = self._remote(config, login, progress)
+                where = login.url
+        except SimulationCancelled:
+            self.app.call_from_thread(self._done, None, "cancelled")
+            return
+        except JostError as exc:
+            self.app.call_from_thread(self._done, None, f"✗ {exc}")
+            return
+        except Exception as exc:  # the engine failed: say so in the pane, never crash the UI
+            self.app.call_from_thread(
+                self._done, None, f"✗ the run failed: {type(exc).__name__}: {exc}"
+            )
+            return
+        self.app.call_from_thread(self._done, self.Finished(config, result, where, job), "done")
+
+    def _remote(self, config: Config, login: Any, progress: Any) -> tuple[dict, str]:
+        with ServiceClient(login.url, login.token) as client:
+            job = str(client.submit(config.model_dump(mode="json"))["job_id"])
+
+            def follow_progress(done: int, total: int, status: str) -> None:
+                if self.cancel.is_set():
+                    client.cancel(job)
+                    raise JostError(f"cancelled job {job} on the service")
+                progress(done, total)
+
+            return client.follow(job, follow_progress), job
+
+    def _done(self, finished: Finished | None, message: str) -> None:
+        self.running = False
+        self._say(message, error=message.startswith("✗"))
+        if finished is not None:
+            self.post_message(finished)
