@@ -17,7 +17,7 @@ class ProfilesPane(Horizontal):
     DEFAULT_CSS = """
     ProfilesPane #profile-list { width: 36; height: 1fr; }
     ProfilesPane #profile-editor { height: 1fr; }
-    ProfilesPane #profile-status { height: auto; max-height: 6; padding: 0 1; }
+    ProfilesPane #profile-status { height: auto; max-height: 8; padding: 0 1; }
     ProfilesPane .valid { color: $success; }
     ProfilesPane .invalid { color: $error; }
     """
@@ -86,7 +86,7 @@ class ProfilesPane(Horizontal):
         if self.selected is None:
             return None
         kind, name = self.selected
-        source = str(self.store.path(kind, name))
+        source = f"{kind}/{name}.json"  # short enough for the pane; the folder is the store
         try:
             profile = parse_profile_text(self.query_one(TextArea).text, source, kind)
         except ProfileError as exc:

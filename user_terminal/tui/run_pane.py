@@ -75,7 +75,7 @@ class RunPane(Vertical):
                 allow_blank=False,
                 compact=True,
             )
-        yield ProgressBar(id="run-progress", show_eta=True)
+        yield ProgressBar(total=1, id="run-progress", show_eta=True)  # not animated while idle
         yield Static("ctrl+r runs; Esc cancels a run.", id="run-status")
 
     def on_mount(self) -> None:

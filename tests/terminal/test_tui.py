@@ -1,0 +1,202 @@
+"""`jost tui` driven by Textual's Pilot at 80×24: keys in, the screen's text asserted, and SVG
+snapshots of the profiles and run panes (pytest-textual-snapshot)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from user_terminal.profiles_store import ProfileStore
+from user_terminal.tui.app import JostApp
+from user_terminal.tui.profiles_pane import ProfilesPane
+
+SIZE = (80, 24)
+
+# A small fixed set, so the snapshots do not change when the engine's bundled set grows.
+PROFILES = [
+    {"kind": "rules", "name": "six_deck_s17", "description": "6 decks, S17", "data": {"decks": 6}},
+    {
+        "kind": "rules",
+        "name": "two_deck_h17",
+        "description": "2 decks, H17",
+        "data": {"decks": 2, "dealer_hits_soft_17": True},
+    },
+    {"kind": "strategy", "name": "basic", "description": "basic strategy", "data": {}},
+    {"kind": "counting", "name": "hi_lo", "description": "Hi-Lo", "data": {}},
+    {"kind": "betting", "name": "flat", "description": "flat bet", "data": {}},
+    {"kind": "bankroll", "name": "none", "description": "no ruin", "data": {}},
+]
+
+
+@pytest.fixture
+def store(jost_home: Path) -> ProfileStore:
+    store = ProfileStore(jost_home / "profiles")
+    grouped: dict[str, list] = {}
+    for profile in PROFILES:
+        grouped.setdefault(profile["kind"], []).append(profile)
+    store.seed(grouped, {"rules": "six_deck_s17"})
+    return store
+
+
+def screen_text(app: JostApp) -> str:
+    """The screen as lines of text, read back from Textual's SVG screenshot."""
+    svg = app.export_screenshot()
+    lines: dict[int, list[tuple[float, str]]] = {}
+    pattern = r'<text[^>]*x="([\d.]+)"[^>]*clip-path="url\(#[^)]*-line-(\d+)\)"[^>]*>(.*?)</text>'
+    for match in re.finditer(pattern, svg):
+        text = html.unescape(match.group(3)).replace("\xa0", " ")
+        lines.setdefault(int(match.group(2)), []).append((float(match.group(1)), text))
+    return "\n".join("".join(t for _, t in sorted(lines[n])) for n in sorted(lines))
+
+
+def pilot_test(test):
+    """Run an async Pilot test on its own event loop (no asyncio plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def wait_until(pilot, condition, tries: int = 300) -> None:
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if condition():
+            return
+    raise AssertionError(f"never happened; the screen:\n{screen_text(pilot.app)}")
+
+
+# --------------------------------------------------------------------------------------------
+# Snapshots
+# --------------------------------------------------------------------------------------------
+
+
+def test_profiles_pane_snapshot(snap_compare, store):
+    assert snap_compare(JostApp(store=store), terminal_size=SIZE)
+
+
+def test_run_pane_snapshot(snap_compare, store):
+    assert snap_compare(JostApp(store=store), terminal_size=SIZE, press=["f2"])
+
+
+# --------------------------------------------------------------------------------------------
+# Driving it
+# --------------------------------------------------------------------------------------------
+
+
+@pilot_test
+async def test_the_key_legend_and_the_profiles_are_on_screen(store):
+    app = JostApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        for key in ("f1 Profiles", "f2 Run", "f3 Results", "f4 History", "^s Save", "^r Start"):
+            assert key in text, key
+        assert "* six_deck_s17" in text and "two_deck_h17" in text and "── betting ──" in text
+        assert '"decks": 6' in text and "✓ valid rules profile" in text
+
+
+@pilot_test
+async def test_editing_validates_as_you_type_and_saves_only_a_valid_profile(store):
+    path = store.path("rules", "six_deck_s17")
+    before = path.read_text()
+    app = JostApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        editor = app.query_one("#profile-editor")
+        bad = json.loads(before)
+        bad["data"]["decks"] = 9
+        editor.load_text(json.dumps(bad, indent=1))
+        await pilot.pause()
+        status = str(app.query_one("#profile-status").render())
+        assert "rules/six_deck_s17.json" in status and "data.decks: decks must be between" in status
+        assert "data.decks" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert path.read_text() == before
+        good = {**bad, "data": {"decks": 4}}
+        editor.load_text(json.dumps(good, indent=1))
+        await pilot.pause()
+        assert "✓ valid" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: json.loads(path.read_text())["data"] == {"decks": 4})
+
+
+@pilot_test
+async def test_duplicate_makes_a_new_profile_file(store):
+    app = JostApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: store.path("rules", "six_deck_s17_copy").exists())
+        copy = json.loads(store.path("rules", "six_deck_s17_copy").read_text())
+        assert copy["data"] == {"decks": 6}
+        assert "six_deck_s17_copy" in screen_text(app)
+
+
+@pilot_test
+async def test_a_corrupt_profile_file_is_named_on_screen(store):
+    path = store.path("rules", "six_deck_s17")
+    path.write_text('{"kind": "rules", "name": "six_deck_s17", "data": {', encoding="utf-8")
+    app = JostApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        pane = app.query_one(ProfilesPane)
+        assert pane.selected == ("rules", "six_deck_s17")
+        text = screen_text(app)
+        assert "✗ six_deck_s17" in text
+        status = str(app.query_one("#profile-status").render())
+        assert "rules/six_deck_s17.json is not valid JSON" in status
+        assert "rules/six_deck_s17.json" in text
+        await pilot.press("ctrl+r")  # the run pane says which file stops the run
+        await pilot.pause()
+        status = str(app.query_one("#run-status").render())
+        assert str(path) in status and "not valid JSON" in status
+
+
+@pilot_test
+async def test_a_local_run_shows_its_result_and_is_kept_in_history(store, jost_home):
+    app = JostApp(store=store, workers=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        app.query_one("#run-rounds").value = "20000"
+        app.query_one("#run-seed").value = "9"
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.query_one("TabbedContent").active == "results")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "House edge" in text and "20,000" in text and "By true count" in text
+        chart = str(app.query_one("#results-chart").render())
+        assert "EV per round by true count" in chart
+        kept = list((jost_home / "history").glob("*.json"))
+        assert len(kept) == 1
+        record = json.loads(kept[0].read_text())
+        simulation = record["config"]["simulation"]
+        assert (simulation["rounds"], simulation["seed"]) == (20000, 9)
+        assert record["config"]["rules"]["decks"] == 6
+        await pilot.press("f4")
+        await pilot.pause()
+        assert "20,000" in screen_text(app) and "local" in screen_text(app)
+
+
+@pilot_test
+async def test_a_remote_run_from_the_tui(store, jost_home, service, monkeypatch):
+    monkeypatch.setenv("JOST_URL", service.base_url)
+    monkeypatch.setenv("JOST_TOKEN", service.tokens["alice"])
+    app = JostApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        app.query_one("#run-rounds").value = "30000"
+        app.query_one("#run-where").value = "remote"
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.query_one("TabbedContent").active == "results")
+        assert "30,000" in screen_text(app)
+    [record] = [json.loads(p.read_text()) for p in (jost_home / "history").glob("*.json")]
+    assert record["where"] == service.base_url and record["job_id"]
