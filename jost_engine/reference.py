@@ -64,7 +64,8 @@ class Shoe:
         self.ready = 0
         self.counted = 0
         self.running_count = irc
-        self.aces_seen = 0  # the ace side count
+        self.aces_seen = 0  # the ace side count: aces, and all cards, counted since the shuffle
+        self.cards_seen = 0
         self.round_start = 0
 
     @property
@@ -75,7 +76,7 @@ class Shoe:
         """A new shoe: nothing dealt, nothing counted (the shuffle itself happens lazily)."""
         self.pos = self.ready = self.counted = 0
         self.running_count = self.irc
-        self.aces_seen = 0
+        self.aces_seen = self.cards_seen = 0
 
     def ensure(self, need: int) -> None:
         if self.pos + need > self.n:
@@ -84,7 +85,7 @@ class Shoe:
             self.cards = in_play + self.cards[: self.round_start]
             self.pos = self.ready = self.counted = len(in_play)
             self.running_count = self.irc
-            self.aces_seen = 0
+            self.aces_seen = self.cards_seen = 0
             self.round_start = 0
         while self.ready < self.pos + need:
             stop = min(self.n, self.ready + self.block)
@@ -112,6 +113,7 @@ class Shoe:
         for code in self.cards[self.counted : self.pos]:
             self.running_count += self.tag(code)
             self.aces_seen += card_value(code) == 1
+            self.cards_seen += 1
         self.counted = self.pos
         return self.running_count
 
@@ -211,13 +213,12 @@ class ReferenceGame:
 
     def betting_count(self, rc: int) -> tuple[int, int]:
         """(count, scale) the bet reads: the running count, or with an ace side count
-        13 × (rc + weight × (aces remaining − cards remaining / 13)) and scale 13."""
+        13 × (rc + weight × (cards seen / 13 − aces seen)) and scale 13 (from a full shoe,
+        cards seen / 13 − aces seen = aces remaining − cards remaining / 13)."""
         if not self.asc:
             return rc, 1
         weight = ace_side_count_weight(self.t.tags)
-        remaining = self.shoe.n - self.shoe.pos
-        aces_left = 4 * self.rules.decks - self.shoe.aces_seen
-        return 13 * rc + weight * (13 * aces_left - remaining), 13
+        return 13 * rc + weight * (self.shoe.cards_seen - 13 * self.shoe.aces_seen), 13
 
     def true_count(self, rc: int, remaining: int, scale: int = 1) -> int:
         """rc / (scale × decks remaining), estimated and rounded per the config."""

@@ -94,9 +94,12 @@ def ace_side_count_codes(shoe: np.ndarray, weight: int) -> np.ndarray:
     The side-count convention is the Hi-Opt one (Humble & Cooper, *The World's Greatest
     Blackjack Book*, 1980): for betting, the running count is corrected by ``weight`` points
     per ace more (or fewer) than one in 13 of the cards remaining,
-    ``adjusted = rc + weight × (aces remaining − cards remaining / 13)``. Kept times 13 so it
+    ``adjusted = rc + weight × (aces remaining − cards remaining / 13)``
+    ``= rc + weight × (cards seen / 13 − aces seen)`` from a full shoe. Kept times 13 so it
     is an integer: dealing a card changes it by ``13 × tag + weight × (1 − 13 × is_ace)``; at
     the shuffle the correction is 0, so the adjusted count starts at 13 × the initial count.
+    (After the rare mid-round reshuffle of the discards the count restarts, and so does the
+    side count, from the cards dealt after it.)
     """
     out = shoe.copy()
     for i, code in enumerate(shoe):

@@ -139,6 +139,15 @@ CASES = {
             "spots_by_count": [{"true_count": 2, "spots": 2}],
         },
     },
+    "Omega II ace side count, 1D deep, 2 spots, 4 players (mid-round reshuffles)": {
+        "rules": {"decks": 1, "penetration": 0.95},
+        "simulation": {"players_at_table": 5},
+        "counting": {"system": "omega_2", "ace_side_count": True},
+        "betting": {
+            "spots": 2,
+            "ramp": [{"true_count": 0, "units": 1}, {"true_count": 2, "units": 3}],
+        },
+    },
     "Hi-Opt I ace side count, half decks nearest, wong out, insurance": {
         "counting": {
             "system": "hi_opt_1",
