@@ -1,0 +1,90 @@
+"""`jost compare` and `jost chart`: results side by side, and PNG charts of a result."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from user_terminal import chart
+from user_terminal.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, list(args))
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+@pytest.fixture(scope="module")
+def two_results(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results")
+    paths = []
+    for name, betting in (("flat.json", "flat"), ("spread.json", "hi_lo_1_8")):
+        result = runner.invoke(
+            app,
+            ["run", "-n", "20000", "--seed", "4", "-w", "1", "--json", "--betting", betting],
+            env={"JOST_HOME": str(folder / "home")},
+        )
+        assert result.exit_code == 0, result.output
+        paths.append(folder / name)
+        paths[-1].write_text(result.stdout, encoding="utf-8")
+    return paths
+
+
+def test_compare_puts_results_side_by_side(two_results, tmp_path):
+    flat, spread = two_results
+    result = invoke("compare", str(flat), str(spread))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for needle in ("flat.json", "spread.json", "House edge", "SD per round", "N0", "SCORE"):
+        assert needle in out, needle
+    sd = [json.loads(p.read_text())["sd_per_round"] for p in two_results]
+    row = next(line for line in out.splitlines() if "SD per round" in line)
+    assert f"{sd[0]:.3f}" in row and f"{sd[1]:.3f}" in row
+
+
+def test_compare_reads_kept_runs_and_names_bad_files(tmp_path, jost_home):
+    assert invoke("run", "-n", "3000", "-w", "1", "--json").exit_code == 0
+    [kept] = (jost_home / "history").glob("*.json")
+    result = invoke("compare", str(kept))
+    assert result.exit_code == 0 and "vegas_strip_6d_s17_das_ls" in result.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"rounds": 5}', encoding="utf-8")
+    refused = invoke("compare", str(kept), str(bad))
+    assert (
+        refused.exit_code == 2
+        and str(bad) in refused.stderr
+        and "ev_per_initial_bet" in refused.stderr
+    )
+    missing = invoke("compare", str(tmp_path / "nope.json"))
+    assert missing.exit_code == 2 and "not found" in missing.stderr
+
+
+def test_chart_writes_a_png(two_results, tmp_path):
+    out = tmp_path / "spread.png"
+    result = invoke("chart", str(two_results[1]), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    again = invoke("chart", str(two_results[1]), "--out", str(out))
+    assert again.exit_code == 2 and "exists" in again.stderr
+
+
+def test_chart_data_is_the_result(two_results):
+    document = json.loads(two_results[1].read_text())
+    counts, evs, ses = chart.ev_by_count(document)
+    rows = {r["true_count"]: r for r in document["by_true_count"] if r["frequency"] >= 0.001}
+    assert counts == sorted(rows)
+    assert evs == [rows[c]["ev_per_round"] for c in counts]
+    assert ses == [rows[c]["se"] for c in counts]
+    xs, ys, mean, sd = chart.bankroll_curve(document, 10_000)
+    assert mean == pytest.approx(document["ev_per_round"]["mean"] * 10_000)
+    assert sd == pytest.approx(document["sd_per_round"] * 100)
+    peak = xs[ys.index(max(ys))]
+    assert peak == pytest.approx(mean, abs=sd / 20)
+    text = invoke("chart", str(two_results[1])).stdout  # no --out: drawn in the terminal
+    assert "EV per round by true count" in text
