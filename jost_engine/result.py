@@ -2,6 +2,8 @@
 
 Shards return `Tally` objects (integers only, so merging is exact and order-free); a `Result` is
 computed from one merged tally. Amounts are in betting units (the config's ``betting.unit``).
+A round is one deal of the dealer's hand: with several spots its net result and its initial bet
+are the sums over our spots, so per-round figures (EV, SD, risk) include the spots' correlation.
 """
 
 from __future__ import annotations
