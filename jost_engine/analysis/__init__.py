@@ -16,7 +16,7 @@ from jost_engine.analysis.basic_strategy import generate_chart
 from jost_engine.analysis.chart_cache import cached_chart, chart_rules_key
 from jost_engine.analysis.dealer_probabilities import OUTCOME_NAMES, dealer_probabilities
 from jost_engine.analysis.game_value import UP_CARDS, full_shoe, game_value
-from jost_engine.analysis.hand_values import Policy, UpcardGame
+from jost_engine.analysis.hand_values import Policy, UpcardGame, new_dealer_memo
 from jost_engine.config import Config, Rules
 from jost_engine.strategy import decision_tables
 
@@ -34,9 +34,9 @@ RANK_NAMES = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10")
 UP_NAMES = {1: "A", 10: "10"} | {c: str(c) for c in range(2, 10)}
 
 
-def basic_chart(rules: Rules) -> dict[str, Any]:
+def basic_chart(rules: Rules, dealer_memos: dict[int, Any] | None = None) -> dict[str, Any]:
     """The optimal total-dependent chart for ``rules`` (cached on disk after the first call)."""
-    return cached_chart(rules, lambda: _named(generate_chart(rules)[0], rules))
+    return cached_chart(rules, lambda: _named(generate_chart(rules, dealer_memos)[0], rules))
 
 
 def _named(chart: dict[str, Any], rules: Rules) -> dict[str, Any]:
@@ -165,10 +165,11 @@ def analyze(
         raise ValueError(f'strategy must be "composition" or "basic", got {strategy!r}')
     start = time.perf_counter()
     rules = config.rules
-    chart = basic_chart(rules)
+    memos = {up: new_dealer_memo() for up in UP_CARDS}  # shared by the three analyses below
+    chart = basic_chart(rules, memos)
     policy = Policy(*decision_tables(chart, rules))
-    composition = game_value(rules).ev
-    basic = game_value(rules, policy).ev
+    composition = game_value(rules, dealer_memos=memos).ev
+    basic = game_value(rules, policy, dealer_memos=memos).ev
     eor = effects_of_removal(rules) if removal and not rules.infinite_deck else None
     table = _hand_table(rules, None) if hands else []
     return Analysis(

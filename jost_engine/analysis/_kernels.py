@@ -125,7 +125,8 @@ def later_value(
     """
     if total > 21:
         return -1.0
-    key = code * 64 + total * 2 + (1 if ace else 0)
+    # an infinite deck's values depend on the total alone, whatever cards made it
+    key = (0 if up_info[1] == 1 else code) * 64 + total * 2 + (1 if ace else 0)
     if key in lmemo:
         return lmemo[key]
     soft = ace and total <= 11
@@ -203,3 +204,53 @@ def double_value(cards, removal, code, total, ace, up_info, gd, gn, gt, dmemo):
 @njit(cache=True)
 def draw_probabilities(cards, removal, up_info):
     return _draw_probs(cards, removal, up_info)
+
+
+@njit(cache=True)
+def sweep_hands(
+    cards, removals, codes, totals, aces, twocard, up_info, late_table, gd, gn, gt, dmemo, lmemo,
+):  # fmt: skip
+    """Stand, hit and (for two-card hands) double values of many hands, and their draw chances.
+
+    One call for every hand of a policy-iteration step, so the Python side only adds up.
+    """
+    k = removals.shape[0]
+    stand = np.zeros(k)
+    hit = np.zeros(k)
+    dbl = np.full(k, np.nan)
+    probs = np.zeros((k, 10))
+    for i in range(k):
+        removal = removals[i].copy()
+        total = totals[i]
+        ace = aces[i]
+        value = total + 10 if (ace and total <= 11) else total
+        row = _dealer_row(cards, removal, codes[i], up_info, gd, gn, gt, dmemo)
+        stand[i] = _stand_ev(row, value)
+        if value >= 21:
+            hit[i] = stand[i]
+            continue
+        probs[i] = _draw_probs(cards, removal, up_info)
+        hit[i] = hit_value(cards, removal, codes[i], total, ace, up_info, late_table, gd, gn, gt,
+                           dmemo, lmemo)  # fmt: skip
+        if twocard[i]:
+            dbl[i] = double_value(cards, removal, codes[i], total, ace, up_info, gd, gn, gt, dmemo)
+    return stand, hit, dbl, probs
+
+
+@njit(cache=True)
+def propagate_reach(reach, children, probs, hits):
+    """Carry each hand's chance of being played on to the hands one card bigger.
+
+    Hands are in order of card count, so a hand's reach is complete before it is carried on.
+    ``hits[i]`` is 1 where the policy hits hand i.
+    """
+    k = reach.shape[0]
+    for i in range(k):
+        w = reach[i]
+        if w == 0.0 or hits[i] == 0:
+            continue
+        for r in range(10):
+            c = children[i, r]
+            if c >= 0:
+                reach[c] += w * probs[i, r]
+    return reach

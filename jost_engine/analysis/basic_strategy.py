@@ -14,13 +14,15 @@ would choose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from jost_engine import _kernel as k
-from jost_engine.analysis.game_value import UP_CARDS, full_shoe, is_natural
+from jost_engine.analysis import _kernels
+from jost_engine.analysis.dealer_probabilities import blackjack_rank
+from jost_engine.analysis.game_value import UP_CARDS, full_shoe
 from jost_engine.analysis.hand_values import (
     EMPTY,
     Policy,
@@ -30,6 +32,7 @@ from jost_engine.analysis.hand_values import (
     hand_of,
     hand_value,
     may_double_on,
+    new_dealer_memo,
 )
 from jost_engine.config import Rules
 from jost_engine.strategy import HARD_ROWS, PAIR_ROWS, SOFT_ROWS, decision_tables
@@ -68,99 +71,128 @@ def starting_chart() -> dict[str, Any]:
     return {"hard": hard, "soft": soft, "pairs": pairs}
 
 
-@dataclass
-class _CellSums:
-    """Reach-weighted values of one cell's options, split by two-card and later hands."""
+@dataclass(frozen=True)
+class _HandArrays:
+    """`HANDS` as the arrays the compiled sweep reads, built once."""
 
-    first: dict[str, float] = field(default_factory=dict)
-    later: dict[str, float] = field(default_factory=lambda: {"S": 0.0, "H": 0.0})
-
-    def add_first(self, weight: float, values: dict[str, float]) -> None:
-        for name, v in values.items():
-            self.first[name] = self.first.get(name, 0.0) + weight * v
-
-    def score(self, token: str) -> float:
-        first = {"H": "H", "S": "S", "D": "D", "Ds": "D", "Rh": "R", "Rs": "R"}[token]
-        later = "S" if token in ("S", "Ds", "Rs") else "H"
-        return self.first.get(first, 0.0) + self.later[later]
+    removals: np.ndarray
+    codes: np.ndarray
+    totals: np.ndarray
+    aces: np.ndarray
+    twocard: np.ndarray
+    values: np.ndarray
+    softs: np.ndarray
+    children: np.ndarray
+    cells: np.ndarray  # soft * 22 + value
 
 
+def _hand_arrays() -> _HandArrays:
+    index = {h: i for i, h in enumerate(HANDS)}
+    totals, aces, values, softs = [], [], [], []
+    children = np.full((len(HANDS), 10), -1, dtype=np.int64)
+    for i, h in enumerate(HANDS):
+        total, ace = hand_of(h)
+        value, soft = hand_value(total, ace)
+        totals.append(total)
+        aces.append(ace)
+        values.append(value)
+        softs.append(int(soft))
+        for r in range(10):
+            children[i, r] = index.get(add_card(h, r), -1)
+    removals = np.array(HANDS, dtype=np.float64)
+    codes = np.array([UpcardGame._code(h) for h in HANDS], dtype=np.int64)
+    values_a = np.array(values, dtype=np.int64)
+    softs_a = np.array(softs, dtype=np.int64)
+    return _HandArrays(
+        removals=removals,
+        codes=codes,
+        totals=np.array(totals, dtype=np.int64),
+        aces=np.array(aces, dtype=np.bool_),
+        twocard=removals.sum(axis=1) == 2,
+        values=values_a,
+        softs=softs_a,
+        children=children,
+        cells=softs_a * 22 + values_a,
+    )
+
+
+ARRAYS = _hand_arrays()
 TOKEN_ORDER = ("S", "H", "D", "Ds", "Rh", "Rs")  # ties go to the simpler play
+FIRST_OF = {"H": "H", "S": "S", "D": "D", "Ds": "D", "Rh": "R", "Rs": "R"}
+LATER_OF = {"H": "H", "S": "S", "D": "H", "Ds": "S", "Rh": "H", "Rs": "S"}
 
 
 def _improve_up_card(
-    rules: Rules, shoe: np.ndarray, up: int, chart: dict[str, Any], policy: Policy
-) -> tuple[dict[tuple[int, int], str], dict[int, str]]:
+    rules: Rules, shoe: np.ndarray, up: int, chart: dict[str, Any], policy: Policy,
+    dealer_memo: Any,
+) -> tuple[dict[tuple[int, int], str], dict[int, str]]:  # fmt: skip
     """One policy-iteration step for one up card: the best token per cell and per pair."""
-    game = UpcardGame(rules, shoe, up, policy)
-    pair_tokens: dict[int, str] = {}
-    reach: dict[Removal, float] = {}
+    game = UpcardGame(rules, shoe, up, policy, dealer_memo=dealer_memo)
+    a = ARRAYS
+    stand, hit, dbl, probs = _kernels.sweep_hands(
+        game.cards, a.removals, a.codes, a.totals, a.aces, a.twocard, game._up_info, game._late,
+        *game._memo, game._lmemo,
+    )  # fmt: skip
+    k_hands = len(HANDS)
+    chance = np.zeros(k_hands)  # P(these first two cards | up card)
+    index = {h: i for i, h in enumerate(HANDS[:55])}
     for i, j, p in game.two_card_hands:
-        if is_natural(i, j):
-            continue
-        removal = add_card(add_card(EMPTY, i), j)
-        weight = p * (1.0 - game.dealer_blackjack_chance(removal)) if game.conditioned else p
-        reach[removal] = weight
-    sums: dict[tuple[int, int], _CellSums] = {}
-    for removal in HANDS:
-        weight = reach.get(removal, 0.0)
-        ncards = sum(removal)
-        total, ace = hand_of(removal)
-        value, soft = hand_value(total, ace)
-        if value >= 21:
-            continue
-        cell = (int(soft), value)
-        if ncards == 2:
-            i = next(r for r in range(10) if removal[r])
-            j = next(r for r in range(9, -1, -1) if removal[r])
-            first = _first_options(game, rules, removal, total, ace, value, soft)
-            if i == j and rules.max_split_hands > 1:
-                pair_tokens[i] = _pair_token(game, rules, removal, first, chart, i, up)
-                if pair_tokens[i] in ("P", "Rp"):
-                    weight = 0.0
-            p2 = [x for x in game.two_card_hands if (x[0], x[1]) == (i, j)]
-            prior = PRIOR * (p2[0][2] if p2 else 0.0)
-            sums.setdefault(cell, _CellSums()).add_first(weight + prior, first)
-            act = policy.dec[k.CTX_FIRST, int(soft), value, up]
-        else:
-            if weight == 0.0:
-                continue
-            s = sums.setdefault(cell, _CellSums())
-            stand = game.stand(removal, value)
-            hit = game.hit(removal, total, ace)
-            s.later["S"] += weight * stand
-            s.later["H"] += weight * hit
-            act = policy.dec[k.CTX_LATER, int(soft), value, up]
-        if act == k.A_HIT and weight > 0.0:
-            probs = game.draw_probabilities(removal)
-            for r in range(10):
-                if probs[r] > 0.0 and total + r + 1 <= 21:
-                    child = add_card(removal, r)
-                    reach[child] = reach.get(child, 0.0) + weight * probs[r]
+        chance[index[add_card(add_card(EMPTY, i), j)]] = p
+    # the dealer's blackjack chance given each hand (0 unless the up card can make one)
+    bj = blackjack_rank(up)
+    if bj >= 0:
+        left = game.cards[None, :] if game.infinite else game.cards[None, :] - a.removals
+        b = left[:, bj] / left.sum(axis=1)
+    else:
+        b = np.zeros(k_hands)
+    surrender = np.full(k_hands, -0.5)
+    if game.flat_surrender and game.conditioned:
+        surrender = (b - 0.5) / (1.0 - b)
+    natural = a.twocard & (a.values == 21)
+    reach = np.where(a.twocard & ~natural, chance * ((1.0 - b) if game.conditioned else 1.0), 0.0)
+    pair_tokens: dict[int, str] = {}
+    if rules.max_split_hands > 1:
+        for r in range(10):
+            i = index[add_card(add_card(EMPTY, r), r)]
+            first = {"S": stand[i], "H": hit[i], "R": surrender[i]}
+            if not np.isnan(dbl[i]) and may_double_on(rules, bool(a.softs[i]), int(a.values[i])):
+                first["D"] = dbl[i]
+            pair_tokens[r] = _pair_token(game, rules, HANDS[i], first, chart, r, up)
+            if pair_tokens[r] in ("P", "Rp"):
+                reach[i] = 0.0
+    ctx = np.where(a.twocard, k.CTX_FIRST, k.CTX_LATER)
+    acts = policy.dec[ctx, a.softs, a.values, up]
+    hits = ((acts == k.A_HIT) & (a.values < 21)).astype(np.int64)
+    reach = _kernels.propagate_reach(reach, a.children, probs, hits)
+    live = a.values < 21
+    two = a.twocard & live & ~natural
+    more = ~a.twocard & live
+    w2 = reach + PRIOR * chance
+    sums = {}
+    for name, values, mask, w in (
+        ("fS", stand, two, w2), ("fH", hit, two, w2), ("fR", surrender, two, w2),
+        ("fD", np.nan_to_num(dbl), two, w2), ("lS", stand, more, reach), ("lH", hit, more, reach),
+    ):  # fmt: skip
+        acc = np.zeros(44)
+        np.add.at(acc, a.cells[mask], (w * values)[mask])
+        sums[name] = acc
+    seen = np.zeros(44, dtype=bool)
+    seen[a.cells[two]] = True
+    seen[a.cells[more & (reach > 0)]] = True
     tokens = {}
-    for cell, s in sums.items():
-        soft, value = cell
+    for cell in np.flatnonzero(seen):
+        soft, value = divmod(int(cell), 22)
         allowed = ["S", "H"]
         if may_double_on(rules, bool(soft), value):
             allowed += ["D", "Ds"]
         if rules.surrender != "none":
             allowed += ["Rh", "Rs"]
-        best = max((t for t in TOKEN_ORDER if t in allowed), key=s.score)
-        tokens[cell] = best
+
+        def score(token: str, cell: int = int(cell)) -> float:
+            return float(sums["f" + FIRST_OF[token]][cell] + sums["l" + LATER_OF[token]][cell])
+
+        tokens[(soft, value)] = max((t for t in TOKEN_ORDER if t in allowed), key=score)
     return tokens, pair_tokens
-
-
-def _first_options(
-    game: UpcardGame, rules: Rules, removal: Removal, total: int, ace: bool, value: int,
-    soft: bool,
-) -> dict[str, float]:  # fmt: skip
-    opts = game.options(removal, total, ace, first=True)
-    out = {"S": opts["stand"], "H": opts["hit"]}
-    if "double" in opts:
-        out["D"] = opts["double"]
-    if "surrender" in opts:
-        out["R"] = opts["surrender"]
-    return out
 
 
 def _pair_token(
@@ -172,9 +204,10 @@ def _pair_token(
     value, soft = hand_value(total, ace)
     row = chart["soft" if soft else "hard"][str(value)].split()
     token = row[UP_CARDS.index(up)]
-    current = first[{"H": "H", "S": "S", "D": "D", "Ds": "D", "Rh": "R", "Rs": "R"}[token]]
-    if token == "D" and "D" not in first:
-        current = first["H"]
+    play = FIRST_OF[token]
+    if play not in first or (play == "R" and rules.surrender == "none"):
+        play = LATER_OF[token]  # the chart's "else" play
+    current = first[play]
     play_total = game.full_value(removal, current)
     split = game.full_value(removal, game.split(pair))
     options = {"": play_total, "P": split}
@@ -210,16 +243,26 @@ def _chart_from(
     return {"hard": hard, "soft": soft, "pairs": pairs}
 
 
-def generate_chart(rules: Rules) -> tuple[dict[str, Any], int]:
-    """The optimal total-dependent chart for ``rules``, and the rounds of improvement taken."""
+def generate_chart(
+    rules: Rules, dealer_memos: dict[int, Any] | None = None
+) -> tuple[dict[str, Any], int]:
+    """The optimal total-dependent chart for ``rules``, and the rounds of improvement taken.
+
+    ``dealer_memos`` (per up card) shares the dealer's odds with other analyses of this shoe.
+    """
     shoe = full_shoe(rules)
     chart = starting_chart()
+    memos = dealer_memos if dealer_memos is not None else {}
+    for up in UP_CARDS:  # the dealer's odds outlive a policy
+        memos.setdefault(up, new_dealer_memo())
     for step in range(1, MAX_ROUNDS_OF_IMPROVEMENT + 1):
         dec, pairs = decision_tables(chart, rules)
         policy = Policy(dec, pairs)
         tokens, pair_tokens = {}, {}
         for up in UP_CARDS:
-            tokens[up], pair_tokens[up] = _improve_up_card(rules, shoe, up, chart, policy)
+            tokens[up], pair_tokens[up] = _improve_up_card(
+                rules, shoe, up, chart, policy, memos[up]
+            )
         new = _chart_from(tokens, pair_tokens, chart)
         if new == chart:
             return chart, step

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -83,19 +84,24 @@ class GameValue:
 
 
 def game_value(
-    rules: Rules, policy: Policy | None = None, shoe: np.ndarray | None = None
+    rules: Rules,
+    policy: Policy | None = None,
+    shoe: np.ndarray | None = None,
+    dealer_memos: dict[int, Any] | None = None,
 ) -> GameValue:
     """Exact expected return of a round off the top of a full shoe.
 
     ``policy`` None plays every two-card hand composition-dependently best; a policy plays the
     chart exactly as the simulator does. ``shoe`` (cards per rank index) replaces the full shoe,
-    e.g. to measure the effect of removing a card.
+    e.g. to measure the effect of removing a card. ``dealer_memos`` (per up card, from
+    `new_dealer_memo`) lets several analyses of the same shoe share the dealer's odds.
     """
     shoe = full_shoe(rules) if shoe is None else np.asarray(shoe, dtype=np.float64)
     by_up = {}
     ev = 0.0
     for up, p_up in up_card_chances(shoe):
-        game = UpcardGame(rules, shoe, up, policy)
+        memo = dealer_memos.get(up) if dealer_memos is not None else None
+        game = UpcardGame(rules, shoe, up, policy, dealer_memo=memo)
         value = 0.0
         for i, j, p in game.two_card_hands:
             if policy is None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numba import types
@@ -68,6 +69,11 @@ def may_double_on(rules: Rules, soft: bool, value: int) -> bool:
     return value in ((9, 10, 11) if rules.double_on == "9_10_11" else (10, 11))
 
 
+def new_dealer_memo() -> Any:
+    """An empty compiled table of dealer outcome probabilities, keyed by the cards out."""
+    return Dict.empty(key_type=types.int64, value_type=types.float64[:])
+
+
 @dataclass(frozen=True)
 class Policy:
     """A chart resolved into the simulator's decision tables (`strategy.decision_tables`)."""
@@ -80,7 +86,12 @@ class UpcardGame:
     """Exact values of player hands against dealer up card ``up`` (1 = ace .. 10)."""
 
     def __init__(
-        self, rules: Rules, shoe: np.ndarray, up: int, policy: Policy | None = None
+        self,
+        rules: Rules,
+        shoe: np.ndarray,
+        up: int,
+        policy: Policy | None = None,
+        dealer_memo: Any = None,
     ) -> None:
         self.rules = rules
         self.up = up
@@ -106,7 +117,8 @@ class UpcardGame:
             late[:] = np.where(policy.dec[k.CTX_LATER, :, :, up] == k.A_STAND, 0, 1)
         self._late = late
         graph = dealer_graph(up, rules.dealer_hits_soft_17)
-        dmemo = Dict.empty(key_type=types.int64, value_type=types.float64[:])
+        # the dealer's odds depend on the cards out, not on the policy: share them if asked
+        dmemo = new_dealer_memo() if dealer_memo is None else dealer_memo
         self._memo = (graph.drawn, graph.ndrawn, graph.trans, dmemo)
         self._lmemo = Dict.empty(key_type=types.int64, value_type=types.float64)
 

@@ -239,3 +239,29 @@ def test_analyze_reports_everything_the_issue_names():
     assert sum(a["dealer_probabilities"]["6"].values()) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="strategy"):
         analyze(default_config(), strategy="optimal")  # type: ignore[arg-type]
+
+
+# ---- effects of removal ----------------------------------------------------------------------
+# Wizard of Odds, Blackjack Appendix 7 (from the bjstrat.net composition-dependent analyzer):
+# six decks, double any two, DAS, split once, strategy re-optimised for the smaller shoe, in %
+# of a bet per card. The page does not name the surrender rule; the figures are those of late
+# surrender (without surrender they differ by up to 0.015%), which is the condition tested here.
+APPENDIX_7 = {
+    False: {"2": .069, "3": .082, "4": .110, "5": .141, "6": .079, "7": .041, "8": -.008,
+            "9": -.040, "10": -.091, "A": -.094},
+    True: {"2": .071, "3": .086, "4": .117, "5": .143, "6": .084, "7": .038, "8": -.010,
+           "9": -.045, "10": -.097, "A": -.084},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("h17", [False, True])
+def test_effects_of_removal_match_published_values_to_0_005_percent(h17):
+    from jost_engine.analysis import effects_of_removal
+
+    r = Rules(decks=6, dealer_hits_soft_17=h17, max_split_hands=2, surrender="late")
+    got = effects_of_removal(r)
+    for rank, want in APPENDIX_7[h17].items():
+        assert 100 * got[rank] == pytest.approx(want, abs=0.005), rank
+    # a balanced count's premise: removing a whole deck's worth changes nothing
+    deck = sum(got[r] for r in ("A", "2", "3", "4", "5", "6", "7", "8", "9")) + 4 * got["10"]
+    assert abs(deck) < 0.0003
