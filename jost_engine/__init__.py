@@ -2,9 +2,10 @@
 
 The public API: `run_simulation_from_config` and the pieces it is built from (`plan_shards`,
 `run_shard`, `merge_results`), the config models (`Config`, `parse_config`, `ConfigError`,
-`config_json_schema`) and `Result`.
+`config_json_schema`), `Result`, and the exact analyzer `analyze` (`jost_engine.analysis`).
 """
 
+from jost_engine.analysis import Analysis, analyze
 from jost_engine.config import (
     Config,
     ConfigError,
@@ -20,12 +21,14 @@ from jost_engine.version import ENGINE_VERSION
 
 __all__ = [
     "ENGINE_VERSION",
+    "Analysis",
     "Config",
     "ConfigError",
     "Result",
     "Shard",
     "SimulationCancelled",
     "Tally",
+    "analyze",
     "config_digest",
     "config_json_schema",
     "default_config",
