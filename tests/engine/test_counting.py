@@ -7,11 +7,12 @@ import itertools
 import math
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
+from jost_engine import Shard, default_config, run_shard, run_simulation_from_config
 from jost_engine import _kernel as k
-from jost_engine import default_config, run_simulation_from_config
-from jost_engine.config import parse_config
+from jost_engine.config import Config, parse_config
 from jost_engine.counting import SYSTEM_TAGS, count_tags
 from jost_engine.shoe import card_tag, new_shoe
 from jost_engine.table import true_count_divisors
@@ -250,3 +251,40 @@ def test_two_spots_bet_twice_and_share_the_dealer():
     # the spots share the dealer's hand, so they win and lose together: the round's SD is
     # well above the sqrt(2) x one hand that independent hands would give
     assert two["sd_per_round"] > 1.55 * one["sd_per_round"]
+
+
+@pytest.mark.slow
+def test_the_ace_side_count_raises_the_hi_opt_2_win_rate():
+    # Hi-Opt II leaves the ace out, so it bets worse than it plays; the side count puts the
+    # ace back into the bet. Same seed, same cards and the same plays (no index plays): only
+    # the bets differ, so the rounds pair up and the difference has a small standard error.
+    # Measured: +0.0022 units/round, 4.6 SE of the paired difference over 20 M rounds; the
+    # test asks for 3.
+    ramp = [
+        {"true_count": -100, "units": 1},
+        {"true_count": 1, "units": 2},
+        {"true_count": 2, "units": 4},
+        {"true_count": 3, "units": 8},
+        {"true_count": 4, "units": 12},
+    ]
+
+    def config(ace_side_count: bool) -> Config:
+        data = copy.deepcopy(default_config().model_dump(mode="json"))
+        data["rules"].update({"decks": 6, "penetration": 0.75})
+        data["counting"] = {"system": "hi_opt_2", "ace_side_count": ace_side_count}
+        data["betting"]["ramp"] = ramp
+        return parse_config(data)
+
+    plain, side = config(False), config(True)
+    shards, per_shard = 5, 4_000_000
+    total = total2 = 0.0
+    for i in range(shards):
+        a = run_shard(plain, Shard(i, per_shard, shards), trace=True)
+        b = run_shard(side, Shard(i, per_shard, shards), trace=True)
+        d = (np.asarray(b.trace) - np.asarray(a.trace)) / a.scale
+        total += float(d.sum())
+        total2 += float((d * d).sum())
+    n = shards * per_shard
+    mean = total / n
+    se = math.sqrt((total2 - n * mean * mean) / (n - 1) / n)
+    assert mean > 3 * se
