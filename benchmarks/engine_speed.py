@@ -3,7 +3,8 @@
 Builds ../shared/tools/refsim.c (gcc -O2 -march=native) and runs it in the same process run as
 the engine, on the same rules: 6 decks, S17, DAS, 3:2, peek, split to 4, no resplit of aces,
 no surrender, total-dependent basic strategy, cut card at 75%; flat bet, and Hi-Lo with a 1-12
-ramp (true count floored over exact decks remaining). Prints one ``key value`` line per figure.
+ramp (true count floored over exact decks remaining), with the Illustrious 18, and with a second
+hand from +2 (engine only). Prints one ``key value`` line per figure.
 
     python benchmarks/engine_speed.py [--rounds N] [--memory]
 
@@ -227,6 +228,10 @@ def main() -> None:
     i18 = engine_one_core(refsim_config(rounds, True, indices=True), rounds)
     print(f"hilo_ramp_i18.engine_1core_rounds_per_s {i18:.0f}")
     print(f"hilo_ramp_i18.flat_over_i18 {flat / i18:.3f}")
+    # two hands from +2 (rounds per second; such a round plays two hands)
+    spots = refsim_config(rounds, True)
+    spots["betting"]["spots_by_count"] = [{"true_count": 2, "spots": 2}]
+    print(f"hilo_ramp_spots.engine_1core_rounds_per_s {engine_one_core(spots, rounds):.0f}")
     default = default_config().model_dump(mode="json")
     print(f"default_config.engine_1core_rounds_per_s {engine_one_core(default, rounds):.0f}")
     if args.memory:
