@@ -314,7 +314,8 @@ def test_status_and_progress_are_pushed_through_redis_at_most_once_a_second(
     run(scenario)
 
 
-def test_the_hooks_never_fail_a_job_when_the_channel_layer_is_down(user, settings):
+def test_the_hooks_never_fail_a_job_when_the_channel_layer_is_down(user, settings, monkeypatch):
+    monkeypatch.setattr(publish, "_publisher", publish._Publisher())
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

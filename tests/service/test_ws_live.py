@@ -9,6 +9,9 @@ import time
 
 from websockets.sync.client import connect
 
+from service import runner
+from tests.service.conftest import ORIGINAL_ENV
+from tests.service.live import Stack, free_port
 from tests.service.test_live import expected, stable
 
 ROUNDS = 12_000_000  # a few seconds on one core: long enough to report progress on the way
@@ -75,3 +78,21 @@ def test_the_socket_refuses_another_users_job_over_the_wire(stack):
             "detail": f"no job {reply.body['job_id']} for this user",
         }
     ]
+
+
+def test_jost_serves_web_command_speaks_websockets(tmp_path):
+    """``jost serve`` starts exactly this web command: the socket answers on its port."""
+    env = {k: v for k, v in ORIGINAL_ENV.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update({"JOST_DATA_DIR": str(tmp_path / "data"), "CELERY_BROKER_URL": "filesystem://"})
+    env["DJANGO_SETTINGS_MODULE"] = "service.settings"
+    port = free_port()
+    web = Stack("jost-serve-web", env, tmp_path, f"http://127.0.0.1:{port}")
+    web.manage("migrate", "--noinput", "-v", "0")
+    web.web = web._spawn("web", runner.web_command(port))
+    try:
+        web.wait_ready()
+        job_id = "00000000-0000-0000-0000-000000000000"
+        heard, code = listen(socket_url(web, job_id, "?token=nobody"))
+        assert [m["error"] for m in heard] == ["not_authenticated"] and code == 4401
+    finally:
+        web.stop()
