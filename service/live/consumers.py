@@ -27,6 +27,7 @@ from django.utils import timezone
 from service.live import messages, selectors
 from service.live.publish import group_name, layer_crosses_processes
 from service.simulator.errors import JobNotFound
+from service.simulator.models import SimulationJob
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +135,14 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         async with self.lock:
             if self.done:
                 return
-            job, events = await database_sync_to_async(selectors.job_live)(
-                job_id=self.job_id, after=self.last_event
-            )
+            try:
+                job, events = await database_sync_to_async(selectors.job_live)(
+                    job_id=self.job_id, after=self.last_event
+                )
+            except SimulationJob.DoesNotExist:  # deleted by the retention policy meanwhile
+                self.done = True
+                await self._refuse(NOT_FOUND, "not_found", f"job {self.job_id} was deleted")
+                return
             ran_ahead = bool(events) and messages.STATUS_AFTER.get(events[-1]["kind"]) in (
                 messages.FINISHED
             )

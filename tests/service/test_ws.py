@@ -379,3 +379,17 @@ def test_the_events_endpoint_returns_the_log_in_order_for_the_owner_only(user, a
 def test_the_events_endpoint_is_in_the_openapi_schema(api):
     paths = api.get("/api/schema/?format=json").json()["paths"]
     assert "/api/jobs/{job_id}/events/" in paths
+
+
+def test_a_watched_job_that_is_deleted_ends_the_socket_with_the_reason(user, token):
+    job = new_job(user)
+
+    async def scenario():
+        socket = await open_socket(f"/ws/jobs/{job.pk}/?token={token}")
+        assert (await received(socket))["type"] == "state"
+        await db(SimulationJob.objects.filter(pk=job.pk).delete)()
+        message = await received(socket)
+        assert (message["error"], message["detail"]) == ("not_found", f"job {job.pk} was deleted")
+        assert await close_code(socket) == consumers.NOT_FOUND
+
+    run(scenario)
