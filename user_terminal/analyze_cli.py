@@ -104,6 +104,7 @@ def analyze(
     summary.add_row(
         "House edge (chosen: " + result.strategy + ")", _pct(-result.ev_per_initial_bet)
     )
+    summary.add_row("SD per round (chosen)", f"{result.sd_per_round:.4f}")
     summary.add_row("Computed in", f"{result.seconds:.1f} s")
     console.print(summary)
     print_chart(console, result.chart)

@@ -120,6 +120,7 @@ class Analysis:
     rules: Rules
     strategy: Literal["composition", "basic"]
     ev_per_initial_bet: float
+    sd_per_round: float
     composition_ev: float
     basic_ev: float
     chart: dict[str, Any]
@@ -133,6 +134,7 @@ class Analysis:
             "strategy": self.strategy,
             "ev_per_initial_bet": self.ev_per_initial_bet,
             "house_edge": -self.ev_per_initial_bet,
+            "sd_per_round": self.sd_per_round,
             "composition_dependent_ev": self.composition_ev,
             "basic_strategy_ev": self.basic_ev,
             "rules": self.rules.model_dump(mode="json"),
@@ -168,14 +170,16 @@ def analyze(
     memos = {up: new_dealer_memo() for up in UP_CARDS}  # shared by the three analyses below
     chart = basic_chart(rules, memos)
     policy = Policy(*decision_tables(chart, rules))
-    composition = game_value(rules, dealer_memos=memos).ev
-    basic = game_value(rules, policy, dealer_memos=memos).ev
+    composition_game = game_value(rules, dealer_memos=memos, moments=True)
+    basic_game = game_value(rules, policy, dealer_memos=memos, moments=True)
+    composition, basic = composition_game.ev, basic_game.ev
     eor = effects_of_removal(rules) if removal and not rules.infinite_deck else None
     table = _hand_table(rules, None) if hands else []
     return Analysis(
         rules=rules,
         strategy=strategy,
         ev_per_initial_bet=composition if strategy == "composition" else basic,
+        sd_per_round=composition_game.sd if strategy == "composition" else basic_game.sd,
         composition_ev=composition,
         basic_ev=basic,
         chart=chart,

@@ -254,3 +254,136 @@ def propagate_reach(reach, children, probs, hits):
             if c >= 0:
                 reach[c] += w * probs[i, r]
     return reach
+
+
+# ---- second moments (the SD of a round) ----------------------------------------------------
+
+
+@njit(cache=True)
+def _push(row, value):
+    return row[value - 17] if 17 <= value <= 21 else 0.0
+
+
+@njit(cache=True)
+def later_moment2(
+    cards, removal, code, total, ace, up_info, late_table, gd, gn, gt, dmemo, lmemo, mmemo,
+):  # fmt: skip
+    """E[result²] of a hand of three or more cards played as `later_value` plays it."""
+    if total > 21:
+        return 1.0
+    key = (0 if up_info[1] == 1 else code) * 64 + total * 2 + (1 if ace else 0)
+    if key in mmemo:
+        return mmemo[key]
+    soft = ace and total <= 11
+    value = total + 10 if soft else total
+    row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
+    out = 1.0 - _push(row, value)
+    if value < 21:
+        act = late_table[1 if soft else 0, value]
+        take = act == 1
+        if act == -1:
+            stand = _stand_ev(row, value)
+            hit = hit_value(cards, removal, code, total, ace, up_info, late_table, gd, gn, gt,
+                            dmemo, lmemo)  # fmt: skip
+            take = hit > stand
+        if take:
+            probs = _draw_probs(cards, removal, up_info)
+            out = 0.0
+            for r in range(10):
+                p = probs[r]
+                if p <= 0.0:
+                    continue
+                removal[r] += 1.0
+                out += p * later_moment2(
+                    cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1,
+                    ace or r == 0, up_info, late_table, gd, gn, gt, dmemo, lmemo, mmemo,
+                )  # fmt: skip
+                removal[r] -= 1.0
+    mmemo[key] = out
+    return out
+
+
+@njit(cache=True)
+def hit_moment2(
+    cards, removal, code, total, ace, up_info, late_table, gd, gn, gt, dmemo, lmemo, mmemo,
+):  # fmt: skip
+    probs = _draw_probs(cards, removal, up_info)
+    m2 = 0.0
+    for r in range(10):
+        p = probs[r]
+        if p <= 0.0:
+            continue
+        removal[r] += 1.0
+        m2 += p * later_moment2(
+            cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1, ace or r == 0,
+            up_info, late_table, gd, gn, gt, dmemo, lmemo, mmemo,
+        )  # fmt: skip
+        removal[r] -= 1.0
+    return m2
+
+
+@njit(cache=True)
+def stand_moment2(cards, removal, code, value, up_info, gd, gn, gt, dmemo):
+    if value > 21:
+        return 1.0
+    row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
+    return 1.0 - _push(row, value)
+
+
+@njit(cache=True)
+def double_moment2(cards, removal, code, total, ace, up_info, gd, gn, gt, dmemo):
+    probs = _draw_probs(cards, removal, up_info)
+    m2 = 0.0
+    for r in range(10):
+        p = probs[r]
+        if p <= 0.0:
+            continue
+        t = total + r + 1
+        a = ace or r == 0
+        value = t + 10 if (a and t <= 11) else t
+        if value > 21:
+            m2 += p
+            continue
+        removal[r] += 1.0
+        row = _dealer_row(cards, removal, code + (1 << (CODE_BITS * r)), up_info, gd, gn, gt,
+                          dmemo)  # fmt: skip
+        removal[r] -= 1.0
+        m2 += p * (1.0 - _push(row, value))
+    return 4.0 * m2
+
+
+@njit(cache=True)
+def later_final(
+    cards, removal, code, total, ace, up_info, late_table, gd, gn, gt, dmemo, lmemo, out, weight,
+):  # fmt: skip
+    """Add ``weight`` times the distribution of the hand's final total to ``out``.
+
+    ``out[0]`` is 16 or less, ``out[1..5]`` 17..21, ``out[6]`` a bust; decisions as
+    `later_value` makes them. Used for the SD of split rounds (`split_moment2`).
+    """
+    if total > 21:
+        out[6] += weight
+        return
+    soft = ace and total <= 11
+    value = total + 10 if soft else total
+    take = False
+    if value < 21:
+        act = late_table[1 if soft else 0, value]
+        take = act == 1
+        if act == -1:
+            row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
+            hit = hit_value(cards, removal, code, total, ace, up_info, late_table, gd, gn, gt,
+                            dmemo, lmemo)  # fmt: skip
+            take = hit > _stand_ev(row, value)
+    if not take:
+        out[value - 16 if value >= 17 else 0] += weight
+        return
+    probs = _draw_probs(cards, removal, up_info)
+    for r in range(10):
+        p = probs[r]
+        if p <= 0.0:
+            continue
+        removal[r] += 1.0
+        later_final(cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1, ace or r == 0,
+                    up_info, late_table, gd, gn, gt, dmemo, lmemo, out, weight * p)  # fmt: skip
+        removal[r] -= 1.0

@@ -121,6 +121,7 @@ class UpcardGame:
         dmemo = new_dealer_memo() if dealer_memo is None else dealer_memo
         self._memo = (graph.drawn, graph.ndrawn, graph.trans, dmemo)
         self._lmemo = Dict.empty(key_type=types.int64, value_type=types.float64)
+        self._mmemo = Dict.empty(key_type=types.int64, value_type=types.float64)
 
     # ---- the shoe -------------------------------------------------------------------------
     def left(self, removal: Removal) -> np.ndarray:
@@ -194,6 +195,148 @@ class UpcardGame:
                 self._lmemo,
             )
         )  # fmt: skip
+
+    # ---- second moments: E[result²], for the SD of a round -----------------------------
+    def stand_m2(self, removal: Removal, value: int) -> float:
+        return float(_kernels.stand_moment2(*self._args(removal), value, self._up_info,
+                                            *self._memo))  # fmt: skip
+
+    def hit_m2(self, removal: Removal, total: int, ace: bool) -> float:
+        return float(
+            _kernels.hit_moment2(
+                *self._args(removal), total, ace, self._up_info, self._late, *self._memo,
+                self._lmemo, self._mmemo,
+            )
+        )  # fmt: skip
+
+    def double_m2(self, removal: Removal, total: int, ace: bool) -> float:
+        return float(
+            _kernels.double_moment2(*self._args(removal), total, ace, self._up_info, *self._memo)
+        )
+
+    def choose_two(self, removal: Removal, ctx: int, total: int, ace: bool) -> str:
+        """The option a two-card hand (no split) is played with: best, or by the policy."""
+        value, soft = hand_value(total, ace)
+        if value >= 21:
+            return STAND
+        if self.policy is None:
+            opts = self.options(removal, total, ace, first=ctx == k.CTX_FIRST)
+            return max(opts, key=opts.__getitem__)
+        act = self.policy.dec[ctx, int(soft), value, self.up]
+        return {k.A_STAND: STAND, k.A_HIT: HIT, k.A_DOUBLE: DOUBLE}.get(int(act), SURRENDER)
+
+    def moment2_of(self, option: str, removal: Removal, total: int, ace: bool) -> float:
+        """E[result²] of a two-card hand played with ``option`` (not split), in-space."""
+        if option == STAND:
+            return self.stand_m2(removal, hand_value(total, ace)[0])
+        if option == HIT:
+            return self.hit_m2(removal, total, ace)
+        if option == DOUBLE:
+            return self.double_m2(removal, total, ace)
+        return 0.25
+
+    def final_totals(
+        self, option: str, removal: Removal, total: int, ace: bool
+    ) -> tuple[np.ndarray, float]:
+        """Distribution of a two-card hand's final total (16-, 17..21, bust) and its stake."""
+        out = np.zeros(7)
+        rem = np.array(removal, dtype=np.float64)
+        code = self._code(removal)
+        args = (self._up_info, self._late, *self._memo, self._lmemo)
+        if option == STAND:
+            value = hand_value(total, ace)[0]
+            out[value - 16 if value >= 17 else 0] = 1.0
+            return out, 1.0
+        probs = self.draw_probabilities(removal)
+        for r in range(10):
+            if probs[r] <= 0.0:
+                continue
+            rem[r] += 1.0
+            t, a = total + r + 1, ace or r == ACE
+            if option == DOUBLE:
+                value = hand_value(t, a)[0]
+                out[6 if value > 21 else value - 16 if value >= 17 else 0] += probs[r]
+            else:
+                code_r = code + (1 << (_kernels.CODE_BITS * r))
+                _kernels.later_final(self.cards, rem, code_r, t, a, *args, out, probs[r])
+            rem[r] -= 1.0
+        return out, 2.0 if option == DOUBLE else 1.0
+
+    def split_moment2(self, pair: int) -> float:
+        """E[result²] of a split round: two hands that share the dealer's hand.
+
+        Given the dealer's final total the two hands are (nearly) independent, so
+        E[S²] = Σ_D P(D) (2 E[X²|D] + 2 E[X|D]²), with each hand's final-total distribution
+        exact for its second card (two pair cards out). With resplits the number of hands N
+        is random: E[S²|D] = E[N] E[X²|D] + E[N(N-1)] E[X|D]², the hands' moments taken over
+        the non-pair second cards. Left out: how the split hands' own cards shift the dealer's
+        odds in the cross term, and the odds of the pair card changing as hands are split.
+        """
+        base = add_card(add_card(EMPTY, pair), pair)
+        probs = self.draw_probabilities(base).copy()
+        resplit = self._may_resplit(pair, 2)
+        n1, n2 = 2.0, 2.0  # E[N], E[N(N-1)]
+        if resplit:
+            n1, n2 = self._hands_moments(pair, float(probs[pair]))
+            probs[pair] = 0.0
+            probs /= probs.sum()
+        dealer = self.dealer(base)
+        outcomes = [dealer[i] for i in range(5)] + [dealer[_kernels.BUST]]
+        m1 = np.zeros(6)  # E[X | dealer outcome], dealer 17..21 then bust
+        m2 = np.zeros(6)
+        s1 = s2 = 0.0  # E[stake], E[stake²]: what a no-hole-card blackjack takes
+        for r in range(10):
+            p = probs[r]
+            if p <= 0.0:
+                continue
+            removal = add_card(base, r)
+            total, ace = pair + r + 2, pair == ACE or r == ACE
+            if pair == ACE and not self.rules.hit_split_aces:
+                option = STAND
+            else:
+                option = self.choose_two(removal, k.CTX_SPLIT, total, ace)
+            dist, stake = self.final_totals(option, removal, total, ace)
+            s1 += p * stake
+            s2 += p * stake * stake
+            for d in range(6):
+                for t in range(7):
+                    f = dist[t]
+                    if f == 0.0:
+                        continue
+                    if t == 6:
+                        res = -1.0
+                    elif d == 5:
+                        res = 1.0
+                    else:
+                        mine = 16 if t == 0 else 16 + t
+                        res = 1.0 if mine > 17 + d else -1.0 if mine < 17 + d else 0.0
+                    m1[d] += p * f * stake * res
+                    m2[d] += p * f * stake * stake * abs(res)
+        bj = dealer[_kernels.BLACKJACK]  # 0 when values are conditioned on no blackjack
+        total_p = sum(outcomes) + bj
+        beaten = bj * (n1 * s2 + n2 * s1 * s1)
+        return float(
+            (sum(w * (n1 * m2[d] + n2 * m1[d] ** 2) for d, w in enumerate(outcomes)) + beaten)
+            / total_p
+        )
+
+    def _hands_moments(self, pair: int, p_pair: float) -> tuple[float, float]:
+        """E[N] and E[N(N-1)] of the hands a split ends with, resplitting when allowed."""
+        dist: dict[int, float] = {}
+        stack = [(2, 2, 1.0)]  # (hands waiting for a second card, hands in all, chance)
+        while stack:
+            waiting, hands, chance = stack.pop()
+            if waiting == 0:
+                dist[hands] = dist.get(hands, 0.0) + chance
+                continue
+            if self._may_resplit(pair, hands):
+                stack.append((waiting + 1, hands + 1, chance * p_pair))
+                stack.append((waiting - 1, hands, chance * (1.0 - p_pair)))
+            else:
+                stack.append((waiting - 1, hands, chance))
+        n1 = sum(n * c for n, c in dist.items())
+        n2 = sum(n * (n - 1) * c for n, c in dist.items())
+        return n1, n2
 
     # ---- two-card hands -------------------------------------------------------------------
     def options(self, removal: Removal, total: int, ace: bool, *, first: bool) -> dict[str, float]:
