@@ -155,9 +155,9 @@ def test_the_history_shows_every_users_jobs_with_size_duration_and_pace(bench, u
     assert str(done.pk) in html and str(waiting.pk) in html
     row = html[html.index(f'data-job="{done.pk}"') :].split("</tr>")[0]
     seconds = (done.finished_at - done.started_at).total_seconds()
-    assert "alice" in row and "COMPLETE" in row and "10000" in row
+    assert "alice" in row and "COMPLETE" in row and "10,000" in row
     assert f"{seconds:.1f} s" in row
-    assert f"{done.rounds_done / seconds:.0f}" in row
+    assert f"{int(done.rounds_done / seconds):,}" in row
     for link in (
         f"/workbench/jobs/{done.pk}/config.json",
         f"/workbench/jobs/{done.pk}/#events",

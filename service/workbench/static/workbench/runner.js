@@ -101,6 +101,7 @@
     const reply = await fetch("/workbench/jobs/" + jobId + "/result-table/", { credentials: "same-origin" });
     $("result-tables").innerHTML = await reply.text();
     $("result-section").hidden = false;
+    $("result-section").scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
   let socket = null;
