@@ -108,6 +108,14 @@ def analyze(
     summary.add_row("Computed in", f"{result.seconds:.1f} s")
     console.print(summary)
     print_chart(console, result.chart)
+    if result.exceptions:
+        exc = Table(title="Composition-dependent plays that beat the chart (two-card hands)")
+        for col in ("up", "hand", "chart", "best", "gain per hand", "per round"):
+            exc.add_column(col, justify="right" if col.startswith(("gain", "per")) else "left")
+        for e in result.exceptions:
+            exc.add_row(e["up"], e["hand"], e["chart"], e["best"], f"{100 * e['gain']:.3f}%",
+                        f"{100 * e['gain_per_round']:.5f}%")  # fmt: skip
+        console.print(exc)
     if result.effects_of_removal:
         eor = Table(title="Effects of removal (EV change, one card out)", show_edge=False)
         for name in result.effects_of_removal:

@@ -15,8 +15,14 @@ from typing import Any, Literal
 from jost_engine.analysis.basic_strategy import generate_chart
 from jost_engine.analysis.chart_cache import cached_chart, chart_rules_key
 from jost_engine.analysis.dealer_probabilities import OUTCOME_NAMES, dealer_probabilities
-from jost_engine.analysis.game_value import UP_CARDS, full_shoe, game_value
-from jost_engine.analysis.hand_values import Policy, UpcardGame, new_dealer_memo
+from jost_engine.analysis.game_value import UP_CARDS, chart_round_value, full_shoe, game_value
+from jost_engine.analysis.hand_values import (
+    EMPTY,
+    Policy,
+    UpcardGame,
+    add_card,
+    new_dealer_memo,
+)
 from jost_engine.config import Config, Rules
 from jost_engine.strategy import decision_tables
 
@@ -90,27 +96,49 @@ def effects_of_removal(rules: Rules, policy: Policy | None = None) -> dict[str, 
     return out
 
 
-def _hand_table(rules: Rules, policy: Policy | None) -> list[dict[str, Any]]:
-    """Every option's value for every two-card hand against every up card."""
+def _hand_table(
+    rules: Rules, policy: Policy, memos: dict[int, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every option's value for every two-card hand against every up card, and the hands
+    where the composition-dependent best play differs from the chart's (the exceptions)."""
     shoe = full_shoe(rules)
-    rows = []
+    rows, exceptions = [], []
     for up in UP_CARDS:
-        game = UpcardGame(rules, shoe, up, None)
-        for i, j, p in game.two_card_hands:
+        p_up = float(shoe[up - 1] / shoe.sum())
+        best_game = UpcardGame(rules, shoe, up, None, dealer_memo=memos[up])
+        chart_game = UpcardGame(rules, shoe, up, policy, dealer_memo=memos[up])
+        for i, j, p in best_game.two_card_hands:
             if {i, j} == {0, 9}:
                 continue
-            options = game.all_options(i, j)
+            options = best_game.all_options(i, j)
             best = max(options, key=options.__getitem__)
-            rows.append(
-                {
-                    "up": UP_NAMES[up],
-                    "hand": f"{RANK_NAMES[i]},{RANK_NAMES[j]}",
-                    "probability": p,
-                    "best": best,
-                    **{name: float(v) for name, v in options.items()},
-                }
-            )
-    return rows
+            chart_play, chart_value = chart_round_value(chart_game, i, j)
+            row = {
+                "up": UP_NAMES[up],
+                "hand": f"{RANK_NAMES[i]},{RANK_NAMES[j]}",
+                "probability": p,
+                "best": best,
+                "chart": chart_play,
+                **{name: float(v) for name, v in options.items()},
+            }
+            if up == 1:
+                removal = add_card(add_card(EMPTY, i), j)
+                left = best_game.left(removal)
+                ten = float(left[9] / left.sum())
+                row["insurance"] = 0.5 * (3.0 * ten - 1.0)  # the side bet, per unit bet
+            rows.append(row)
+            if chart_play != best and options[best] - chart_value > 1e-12:
+                exceptions.append(
+                    {
+                        "up": row["up"],
+                        "hand": row["hand"],
+                        "chart": chart_play,
+                        "best": best,
+                        "gain": options[best] - chart_value,
+                        "gain_per_round": p_up * p * (options[best] - chart_value),
+                    }
+                )
+    return rows, exceptions
 
 
 @dataclass
@@ -127,6 +155,7 @@ class Analysis:
     dealer: dict[str, dict[str, float]]
     effects_of_removal: dict[str, float] | None
     hands: list[dict[str, Any]] = field(default_factory=list)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,6 +172,7 @@ class Analysis:
             "dealer_outcomes": list(OUTCOME_NAMES),
             "effects_of_removal": self.effects_of_removal,
             "hands": self.hands,
+            "composition_exceptions": self.exceptions,
             "seconds": self.seconds,
         }
 
@@ -161,7 +191,8 @@ def analyze(
     ``"basic"`` the generated total-dependent chart, played exactly as the simulator plays it.
     Both values are always computed; ``ev_per_initial_bet`` is the chosen one. ``removal`` adds
     the effects of removal (composition-dependent, as published); ``hands`` every option's
-    value for every two-card hand.
+    value for every two-card hand (the composition-dependent exceptions to the chart are
+    always listed).
     """
     if strategy not in ("composition", "basic"):
         raise ValueError(f'strategy must be "composition" or "basic", got {strategy!r}')
@@ -174,7 +205,7 @@ def analyze(
     basic_game = game_value(rules, policy, dealer_memos=memos, moments=True)
     composition, basic = composition_game.ev, basic_game.ev
     eor = effects_of_removal(rules) if removal and not rules.infinite_deck else None
-    table = _hand_table(rules, None) if hands else []
+    table, exceptions = _hand_table(rules, policy, memos)
     return Analysis(
         rules=rules,
         strategy=strategy,
@@ -185,6 +216,7 @@ def analyze(
         chart=chart,
         dealer=dealer_table(rules),
         effects_of_removal=eor,
-        hands=table,
+        hands=table if hands else [],
+        exceptions=exceptions,
         seconds=time.perf_counter() - start,
     )

@@ -238,6 +238,21 @@ def test_simulated_ev_of_the_generated_chart_is_within_4_se_of_exact(
     assert abs(result["sd_per_round"] - sd) <= 4 * se_sd + 0.0005
 
 
+def test_single_deck_composition_exceptions_include_the_known_ones():
+    cfg = copy.deepcopy(default_config().model_dump(mode="json"))
+    cfg["rules"].update(decks=1, surrender="none")
+    a = analyze(parse_config(cfg), removal=False, hands=True)
+    found = {(e["up"], e["hand"], e["chart"], e["best"]) for e in a.exceptions}
+    # Standing on 7,7 v 10 and hitting 2,10 v 4 are the textbook single-deck exceptions.
+    assert ("10", "7,7", "hit", "stand") in found
+    assert ("4", "2,10", "stand", "hit") in found
+    assert all(e["gain"] > 0 for e in a.exceptions)
+    gain = sum(e["gain_per_round"] for e in a.exceptions)
+    assert 0 < gain <= a.composition_ev - a.basic_ev + 1e-12
+    ins = [h["insurance"] for h in a.hands if h["up"] == "A" and h["hand"] == "5,6"]
+    assert ins == [pytest.approx(0.5 * (3 * 16 / 49 - 1))]  # 16 tens among 49 unseen cards
+
+
 def test_analyze_reports_everything_the_issue_names():
     a = analyze(default_config(), removal=False).to_dict()
     assert a["ev_per_initial_bet"] == a["composition_dependent_ev"]
@@ -272,3 +287,16 @@ def test_effects_of_removal_match_published_values_to_0_005_percent(h17):
     # a balanced count's premise: removing a whole deck's worth changes nothing
     deck = sum(got[r] for r in ("A", "2", "3", "4", "5", "6", "7", "8", "9")) + 4 * got["10"]
     assert abs(deck) < 0.0003
+
+
+@pytest.mark.parametrize("decks", [1, 6])
+def test_six_to_five_costs_exactly_the_naturals_it_underpays(decks):
+    """6:5 changes only what a natural pays, so the EV drops by 0.3 x P(natural, no dealer bj)."""
+    n = 52 * decks
+    aces, tens = 4 * decks, 16 * decks
+    player = Fraction(2 * aces * tens, n * (n - 1))
+    dealer_too = Fraction(2 * (aces - 1) * (tens - 1), (n - 2) * (n - 3))
+    paid = float(player * (1 - dealer_too))
+    three_two = game_value(Rules(decks=decks)).ev
+    six_five = game_value(Rules(decks=decks, blackjack_payout=1.2)).ev
+    assert three_two - six_five == pytest.approx(0.3 * paid, abs=1e-12)

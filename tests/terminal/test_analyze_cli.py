@@ -1,0 +1,72 @@
+"""`jost analyze` and `jost strategy generate` through Typer's runner (the real CLI app)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from jost_engine import default_config
+from jost_engine.analysis import basic_chart, game_value
+from jost_engine.config import Rules
+from user_terminal.cli import app
+from user_terminal.profiles_store import profile_problems
+
+runner = CliRunner()
+
+
+def test_analyze_json_gives_the_exact_ev_of_the_config(tmp_path: Path):
+    cfg = default_config().model_dump(mode="json")
+    cfg["rules"].update(decks=2, surrender="none")
+    path = tmp_path / "game.json"
+    path.write_text(json.dumps(cfg), encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(path), "--json", "--no-removal"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    rules = Rules(**cfg["rules"])
+    assert doc["ev_per_initial_bet"] == game_value(rules).ev
+    assert doc["chart"]["hard"] == basic_chart(rules)["hard"]
+    assert doc["effects_of_removal"] is None
+    assert 1.0 < doc["sd_per_round"] < 1.3
+
+
+def test_analyze_prints_the_chart_grid_and_edge():
+    result = runner.invoke(app, ["analyze", "--no-removal"])
+    assert result.exit_code == 0, result.output
+    assert "Hard totals" in result.stdout and "Pairs" in result.stdout
+    edge = -game_value(default_config().rules).ev
+    assert f"{100 * edge:+.4f}%" in result.stdout
+
+
+def test_analyze_bad_input_is_one_clear_line(tmp_path: Path):
+    missing = runner.invoke(app, ["analyze", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 2
+    assert "config file not found" in missing.stderr and "Traceback" not in missing.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"rules": {"decks": 0}}', encoding="utf-8")
+    invalid = runner.invoke(app, ["analyze", str(bad)])
+    assert invalid.exit_code == 2 and str(bad) in invalid.stderr
+    wrong = runner.invoke(app, ["analyze", "--strategy", "optimal"])
+    assert wrong.exit_code == 2 and "--strategy" in wrong.stderr
+
+
+def test_strategy_generate_writes_and_saves_a_valid_strategy_profile(tmp_path: Path):
+    out = tmp_path / "two_deck.json"
+    args = ["strategy", "generate", "--decks", "2", "--s17", "--surrender", "none"]
+    result = runner.invoke(app, [*args, "--out", str(out), "--name", "two_deck"])
+    assert result.exit_code == 0, result.output
+    profile = json.loads(out.read_text(encoding="utf-8"))
+    assert profile_problems(profile) == []
+    rules = Rules(decks=2, surrender="none")
+    assert profile["data"]["basic"]["pairs"] == basic_chart(rules)["pairs"]
+    shown = runner.invoke(app, ["profiles", "show", "strategy", "two_deck"])
+    assert shown.exit_code == 0 and "two_deck" in shown.stdout
+    again = runner.invoke(app, [*args, "--name", "two_deck"])
+    assert again.exit_code == 2 and "exists" in again.stderr  # never overwritten unasked
+
+
+def test_strategy_generate_refuses_impossible_rules():
+    result = runner.invoke(app, ["strategy", "generate", "--decks", "9"])
+    assert result.exit_code == 2
+    assert "decks" in result.stderr and "Traceback" not in result.output
