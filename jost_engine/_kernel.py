@@ -131,6 +131,14 @@ F_SURRENDER = 2
 
 MAX_HANDS = 8
 MAX_SPOTS = 3
+# a seat's final hands in one array: totals, then bet multipliers, then flags (MAX_HANDS each)
+H_MULT = MAX_HANDS
+H_FLAG = 2 * MAX_HANDS
+H_STRIDE = 3 * MAX_HANDS
+# our second and third spots: each a seat's hands, then its hand count and natural flag
+X_NH = H_STRIDE
+X_NAT = H_STRIDE + 1
+X_STRIDE = H_STRIDE + 2
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _TWO32 = np.uint64(1 << 32)
@@ -310,12 +318,13 @@ def _draw(shoe, rng, ss, prm):
 @njit(cache=True)
 def _play_seat(
     shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play, use_index,
-    up, c1, c2, out_total, out_mult, out_flag,
+    up, c1, c2, out, off,
 ):  # fmt: skip
     """Play one seat's hand from its first two cards, splits included.
 
-    Fills, per final hand, its total, its bet multiplier (1, or 2 when doubled) and a flag
-    (stand, bust, surrender). Cards are dealt in casino order: a split hand gets its second card
+    Fills, per final hand i, its total ``out[off + i]``, its bet multiplier (1, or 2 when
+    doubled) ``out[off + H_MULT + i]`` and a flag (stand, bust, surrender)
+    ``out[off + H_FLAG + i]``. Cards are dealt in casino order: a split hand gets its second card
     when its turn comes. Every hand after the first starts with the split card ``c1``. Returns
     the number of hands.
     """
@@ -380,80 +389,64 @@ def _play_seat(
         if total > 21:
             flag = F_BUST
         value = total + 10 if (ace and total <= 11) else total
-        out_total[i] = value
-        out_mult[i] = mult
-        out_flag[i] = flag
+        out[off + i] = value
+        out[off + H_MULT + i] = mult
+        out[off + H_FLAG + i] = flag
         i += 1
     return nh
 
 
 @njit(cache=True)
-def _open_spots(
-    extra, c1s, c2s, up, surrender, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on,
-    tc, x_total, x_mult, x_flag, x_nh, x_nat,
-):  # fmt: skip
-    """Our second and third spots before the dealer checks: naturals and early surrenders.
-
-    Spot j + 2's cards are ``c1s[j]``, ``c2s[j]``; each spot starts as one standing hand (a
-    natural counts 21) until `_play_spots` plays it.
-    """
-    for j in range(extra):
-        a = c1s[j]
-        b = c2s[j]
-        base = j * MAX_HANDS
-        nat = (a + b == 11) and (a == 1 or b == 1)
-        x_nat[j] = nat
-        x_nh[j] = 1
-        x_mult[base] = 1
-        x_total[base] = 21 if nat else a + b
-        x_flag[base] = F_STAND
-        if (
-            surrender == 2
-            and not nat
-            and _early_surrender(
-                a, b, up, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on, tc
-            )
-        ):
-            x_flag[base] = F_SURRENDER
-
-
-@njit(cache=True)
 def _play_spots(
     shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play, idx_on, up, extra,
-    c1s, c2s, x_total, x_mult, x_flag, x_nh, x_nat,
+    c1s, c2s, xs, play,
 ):  # fmt: skip
-    """Play our second and third spots (after the first, in seat order), splits included.
+    """Our second and third spots (after the first, in seat order): naturals, early
+    surrenders and, with ``play``, their hands, splits included.
 
+    Spot j + 2's cards are ``c1s[j]``, ``c2s[j]``; its hands go to ``xs[j * X_STRIDE:]``.
+    Without ``play`` (a dealer blackjack found by the peek) each spot stays one two-card hand.
     Returns bit 0: some hand needs the dealer's hand (stands, or is a natural the no-hole-card
     dealer must check); bit 1: some hand needs it played out; bit 2: a spot split.
     """
+    surrender = prm[P_SURRENDER]
+    max_hands = prm[P_MAX_HANDS]
     live = 0
     for j in range(extra):
-        base = j * MAX_HANDS
-        if x_nat[j] == 1:
+        a = c1s[j]
+        b = c2s[j]
+        base = j * X_STRIDE
+        nat = (a + b == 11) and (a == 1 or b == 1)
+        xs[base + X_NAT] = nat
+        xs[base + X_NH] = 1
+        xs[base] = 21 if nat else a + b
+        xs[base + H_MULT] = 1
+        xs[base + H_FLAG] = F_STAND
+        if nat:
             live |= 1
             continue
-        if x_flag[base] == F_SURRENDER:
+        if surrender == 2 and _early_surrender(
+            a, b, up, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on, tc_play
+        ):
+            xs[base + H_FLAG] = F_SURRENDER  # before the dealer checks
+            continue
+        if play == 0:
             continue
         nh = _play_seat(
             shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play, idx_on,
-            up, c1s[j], c2s[j], x_total[base:base + MAX_HANDS], x_mult[base:base + MAX_HANDS],
-            x_flag[base:base + MAX_HANDS],
+            up, a, b, xs, base,
         )  # fmt: skip
-        x_nh[j] = nh
+        xs[base + X_NH] = nh
         if nh > 1:
             live |= 4
         for k in range(nh):
-            if x_flag[base + k] == F_STAND:
+            if xs[base + H_FLAG + k] == F_STAND:
                 live |= 3
     return live
 
 
 @njit(cache=True)
-def _settle_spots(
-    extra, bet, scale, bj_win, takes_all, dealer_bj, dv, x_total, x_mult, x_flag, x_nh, x_nat,
-    counters,
-):  # fmt: skip
+def _settle_spots(extra, bet, scale, bj_win, takes_all, dealer_bj, dv, xs, counters):
     """Net result of our second and third spots (insurance apart); their outcomes counted.
 
     As the first spot's settlement: a surrender costs half the bet, a natural pays
@@ -463,39 +456,39 @@ def _settle_spots(
     half = scale // 2
     net = 0
     for j in range(extra):
-        base = j * MAX_HANDS
-        nh = x_nh[j]
-        nat = x_nat[j] == 1
+        base = j * X_STRIDE
+        nh = xs[base + X_NH]
+        nat = xs[base + X_NAT] == 1
         if dealer_bj == 1:
-            if x_flag[base] == F_SURRENDER and nh == 1:
+            if xs[base + H_FLAG] == F_SURRENDER and nh == 1:
                 net -= bet * half
             elif nat:
                 pass
             elif takes_all == 1:
                 for k in range(nh):
-                    net -= bet * x_mult[base + k] * scale
+                    net -= bet * xs[base + H_MULT + k] * scale
             else:
                 net -= bet * scale
         elif nat:
             net += bet * bj_win
         else:
             for k in range(nh):
-                f = x_flag[base + k]
-                stake = bet * x_mult[base + k] * scale
+                f = xs[base + H_FLAG + k]
+                stake = bet * xs[base + H_MULT + k] * scale
                 if f == F_SURRENDER:
                     net -= bet * half
                 elif f == F_BUST:
                     net -= stake
-                elif dv > 21 or x_total[base + k] > dv:
+                elif dv > 21 or xs[base + k] > dv:
                     net += stake
-                elif x_total[base + k] < dv:
+                elif xs[base + k] < dv:
                     net -= stake
         # outcomes per final hand, as for the first spot
         counters[C_HANDS] += nh
         for k in range(nh):
-            f = x_flag[base + k]
-            counters[C_WAGERED] += bet * x_mult[base + k]
-            if x_mult[base + k] == 2:
+            f = xs[base + H_FLAG + k]
+            counters[C_WAGERED] += bet * xs[base + H_MULT + k]
+            if xs[base + H_MULT + k] == 2:
                 counters[C_DOUBLE] += 1
             if f == F_SURRENDER:
                 counters[C_SURRENDER] += 1
@@ -511,9 +504,9 @@ def _settle_spots(
             elif f == F_BUST:
                 counters[C_LOSS] += 1
                 counters[C_BUST] += 1
-            elif dv > 21 or x_total[base + k] > dv:
+            elif dv > 21 or xs[base + k] > dv:
                 counters[C_WIN] += 1
-            elif x_total[base + k] < dv:
+            elif xs[base + k] < dv:
                 counters[C_LOSS] += 1
             else:
                 counters[C_PUSH] += 1
@@ -586,20 +579,12 @@ def simulate_chunk(
     n_dbj = 0
     pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
 
-    h_total = np.empty(MAX_HANDS, np.int64)
-    h_mult = np.empty(MAX_HANDS, np.int64)
-    h_flag = np.empty(MAX_HANDS, np.int64)
-    o_total = np.empty(MAX_HANDS, np.int64)
-    o_mult = np.empty(MAX_HANDS, np.int64)
-    o_flag = np.empty(MAX_HANDS, np.int64)
+    h = np.empty(H_STRIDE, np.int64)  # our (first) spot's final hands
+    o = np.empty(H_STRIDE, np.int64)  # another player's
     # the seats after our first spot: our other spots first, then the other players
     o_c1 = np.empty(others + MAX_SPOTS, np.int64)
     o_c2 = np.empty(others + MAX_SPOTS, np.int64)
-    x_total = np.empty((MAX_SPOTS - 1) * MAX_HANDS, np.int64)
-    x_mult = np.empty((MAX_SPOTS - 1) * MAX_HANDS, np.int64)
-    x_flag = np.empty((MAX_SPOTS - 1) * MAX_HANDS, np.int64)
-    x_nh = np.zeros(MAX_SPOTS - 1, np.int64)
-    x_nat = np.zeros(MAX_SPOTS - 1, np.int64)
+    xs = np.zeros((MAX_SPOTS - 1) * X_STRIDE, np.int64)  # our second and third spots
     dv = 0
 
     for r in range(n_rounds):
@@ -705,11 +690,6 @@ def simulate_chunk(
             early_out = _early_surrender(
                 p1, p2, up, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on, tc_play
             )
-        if extra > 0:
-            _open_spots(
-                extra, o_c1, o_c2, up, surrender, max_hands, dec, pairs, dev_first, pair_first,
-                devs, idx_on, tc_play, x_total, x_mult, x_flag, x_nh, x_nat,
-            )  # fmt: skip
 
         if peek == 1 and (up == 1 or up == 10) and up + hole == 11:
             # ---- dealer blackjack, found by the peek: the round is over
@@ -722,20 +702,25 @@ def simulate_chunk(
                 net = -bet * scale
             if insured == 1:
                 net += bet * scale * (extra + 1)
-            h_flag[0] = F_SURRENDER if early_out else F_STAND
-            h_total[0] = 21 if pbj else total
-            h_mult[0] = 1
+            h[H_FLAG] = F_SURRENDER if early_out else F_STAND
+            h[0] = 21 if pbj else total
+            h[H_MULT] = 1
+            if extra > 0:  # our other spots: naturals and early surrenders only
+                _play_spots(
+                    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play,
+                    idx_on, up, extra, o_c1, o_c2, xs, 0,
+                )  # fmt: skip
         else:
             if insured == 1 and peek == 1:
                 net -= bet * half * (extra + 1)
             if early_out:
-                h_flag[0] = F_SURRENDER
-                h_total[0] = total
-                h_mult[0] = 1
+                h[H_FLAG] = F_SURRENDER
+                h[0] = total
+                h[H_MULT] = 1
             elif pbj:
-                h_flag[0] = F_STAND
-                h_total[0] = 21
-                h_mult[0] = 1
+                h[H_FLAG] = F_STAND
+                h[0] = 21
+                h[H_MULT] = 1
             else:
                 # ---- the player's hand: common path inline, splits in _play_seat
                 split_now = False
@@ -765,16 +750,15 @@ def simulate_chunk(
                         up,
                         p1,
                         p2,
-                        h_total,
-                        h_mult,
-                        h_flag,
+                        h,
+                        0,
                     )
                     pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
                     split_round = 1
                 elif late_out:
-                    h_flag[0] = F_SURRENDER
-                    h_total[0] = total
-                    h_mult[0] = 1
+                    h[H_FLAG] = F_SURRENDER
+                    h[0] = total
+                    h[H_MULT] = 1
                 else:
                     ncards = 2
                     mult = 1
@@ -815,9 +799,9 @@ def simulate_chunk(
                             break
                     if total > 21:
                         flag = F_BUST
-                    h_total[0] = total + 10 if (ace and total <= 11) else total
-                    h_mult[0] = mult
-                    h_flag[0] = flag
+                    h[0] = total + 10 if (ace and total <= 11) else total
+                    h[H_MULT] = mult
+                    h[H_FLAG] = flag
 
             # ---- our other spots, in seat order
             spots_live = 0
@@ -825,7 +809,7 @@ def simulate_chunk(
                 _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
                 spots_live = _play_spots(
                     shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play,
-                    idx_on, up, extra, o_c1, o_c2, x_total, x_mult, x_flag, x_nh, x_nat,
+                    idx_on, up, extra, o_c1, o_c2, xs, 1,
                 )  # fmt: skip
                 pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
                 if spots_live >= 4:
@@ -857,12 +841,11 @@ def simulate_chunk(
                         up,
                         a,
                         b,
-                        o_total,
-                        o_mult,
-                        o_flag,
+                        o,
+                        0,
                     )
                     for k in range(on):
-                        if o_flag[k] == F_STAND:
+                        if o[H_FLAG + k] == F_STAND:
                             others_live = True
                             others_total = True
                 pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
@@ -872,7 +855,7 @@ def simulate_chunk(
             live = others_live or insured == 1
             live_total = others_total
             for k in range(nh):
-                if h_flag[k] == F_STAND:
+                if h[H_FLAG + k] == F_STAND:
                     live = True
                     if not pbj:
                         live_total = True
@@ -919,13 +902,13 @@ def simulate_chunk(
                 # (a surrender, early or late, is settled when made: half the bet)
                 if insured == 1:
                     net += bet * scale * (extra + 1)
-                if h_flag[0] == F_SURRENDER and nh == 1:
+                if h[H_FLAG] == F_SURRENDER and nh == 1:
                     net -= bet * half
                 elif pbj:
                     pass
                 elif takes_all == 1:
                     for k in range(nh):
-                        net -= bet * h_mult[k] * scale
+                        net -= bet * h[H_MULT + k] * scale
                 else:
                     net -= bet * scale
             else:
@@ -935,15 +918,15 @@ def simulate_chunk(
                     net += bet * bj_win
                 else:
                     for k in range(nh):
-                        f = h_flag[k]
-                        stake = bet * h_mult[k] * scale
+                        f = h[H_FLAG + k]
+                        stake = bet * h[H_MULT + k] * scale
                         if f == F_SURRENDER:
                             net -= bet * half
                         elif f == F_BUST:
                             net -= stake
-                        elif dv > 21 or h_total[k] > dv:
+                        elif dv > 21 or h[k] > dv:
                             net += stake
-                        elif h_total[k] < dv:
+                        elif h[k] < dv:
                             net -= stake
 
         if playing == 0:
@@ -953,9 +936,9 @@ def simulate_chunk(
             # ---- outcome frequencies, per final hand
             wagered = 0
             for k in range(nh):
-                f = h_flag[k]
-                wagered += bet * h_mult[k]
-                if h_mult[k] == 2:
+                f = h[H_FLAG + k]
+                wagered += bet * h[H_MULT + k]
+                if h[H_MULT + k] == 2:
                     n_double += 1
                 if f == F_SURRENDER:
                     n_surr += 1
@@ -971,9 +954,9 @@ def simulate_chunk(
                 elif f == F_BUST:
                     n_loss += 1
                     n_bust += 1
-                elif dv > 21 or h_total[k] > dv:
+                elif dv > 21 or h[k] > dv:
                     n_win += 1
-                elif h_total[k] < dv:
+                elif h[k] < dv:
                     n_loss += 1
                 else:
                     n_push += 1
@@ -981,8 +964,7 @@ def simulate_chunk(
             if extra > 0:
                 # our other spots settle on their own; the round's initial bet is every spot's
                 net += _settle_spots(
-                    extra, bet, scale, bj_win, takes_all, dealer_bj, dv, x_total, x_mult,
-                    x_flag, x_nh, x_nat, counters,
+                    extra, bet, scale, bj_win, takes_all, dealer_bj, dv, xs, counters
                 )  # fmt: skip
                 bet *= extra + 1
             n_hands += nh
