@@ -66,7 +66,8 @@ class Stack:
                 "JOST_REAPER_INTERVAL_S": "1",
                 "JOST_PROGRESS_INTERVAL_S": "1",
                 # a message taken by a worker killed before it claimed its job is sent again
-                "JOST_PENDING_REDISPATCH_S": "30",
+                # (not sooner: every PENDING job of a long backlog would be sent twice)
+                "JOST_PENDING_REDISPATCH_S": "300",
             }
         )
         self.service: Service = start_service("postgres-redis", folder)
