@@ -114,78 +114,98 @@ def _draw_probs(cards, removal, up_info):
 
 
 @njit(cache=True)
+def _push(row, value):
+    return row[value - 17] if 17 <= value <= 21 else 0.0
+
+
+@njit(cache=True)
 def later_value(
     cards, removal, code, total, ace, up_info, late_table, gd, gn, gt, dmemo, lmemo,
 ):  # fmt: skip
-    """Value of a hand of three or more cards: stand, or hit and play on.
+    """(EV, E[result²]) of a hand of three or more cards: stand, or hit and play on.
 
     ``late_table[soft, value]`` is the chart's action (0 stand, 1 hit) or -1 to play the best
-    option for the exact cards. ``up_info`` = (up card, infinite, dealer exclude, conditioning
-    rank). ``removal`` is changed during the call and restored before it returns.
+    option for the exact cards; the second moment follows the same decisions (the SD of a
+    round). ``up_info`` = (up card, infinite, dealer exclude, conditioning rank). ``removal``
+    is changed during the call and restored before it returns.
     """
     if total > 21:
-        return -1.0
+        return -1.0, 1.0
     # an infinite deck's values depend on the total alone, whatever cards made it
     key = (0 if up_info[1] == 1 else code) * 64 + total * 2 + (1 if ace else 0)
     if key in lmemo:
-        return lmemo[key]
+        known = lmemo[key]
+        return known[0], known[1]
     soft = ace and total <= 11
     value = total + 10 if soft else total
     row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
-    stand = _stand_ev(row, value)
-    out = stand
+    out = _stand_ev(row, value)
+    out2 = 1.0 - _push(row, value)
     if value < 21:
         act = late_table[1 if soft else 0, value]
-        if act != 0:
+        if act != 0:  # the loop of `hit_value`, inline: numba recurses only into itself
             probs = _draw_probs(cards, removal, up_info)
             hit = 0.0
+            hit2 = 0.0
             for r in range(10):
                 p = probs[r]
                 if p <= 0.0:
                     continue
                 removal[r] += 1.0
-                hit += p * later_value(
-                    cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1,
-                    ace or r == 0, up_info, late_table, gd, gn, gt, dmemo, lmemo,
+                v, v2 = later_value(
+                    cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1, ace or r == 0,
+                    up_info, late_table, gd, gn, gt, dmemo, lmemo,
                 )  # fmt: skip
                 removal[r] -= 1.0
-            if act == 1 or hit > stand:
-                out = hit
-    lmemo[key] = out
-    return out
-
-
-@njit(cache=True)
-def stand_value(cards, removal, code, value, up_info, gd, gn, gt, dmemo):
-    row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
-    return _stand_ev(row, value)
+                hit += p * v
+                hit2 += p * v2
+            if act == 1 or hit > out:
+                out, out2 = hit, hit2
+    pair = np.empty(2)
+    pair[0] = out
+    pair[1] = out2
+    lmemo[key] = pair
+    return out, out2
 
 
 @njit(cache=True)
 def hit_value(
     cards, removal, code, total, ace, up_info, late_table, gd, gn, gt, dmemo, lmemo,
 ):  # fmt: skip
-    """EV of taking one card and then playing on by ``late_table``."""
+    """(EV, E[result²]) of taking one card and then playing on by ``late_table``."""
     probs = _draw_probs(cards, removal, up_info)
     ev = 0.0
+    m2 = 0.0
     for r in range(10):
         p = probs[r]
         if p <= 0.0:
             continue
         removal[r] += 1.0
-        ev += p * later_value(
+        v, v2 = later_value(
             cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1, ace or r == 0,
             up_info, late_table, gd, gn, gt, dmemo, lmemo,
         )  # fmt: skip
         removal[r] -= 1.0
-    return ev
+        ev += p * v
+        m2 += p * v2
+    return ev, m2
+
+
+@njit(cache=True)
+def stand_value(cards, removal, code, value, up_info, gd, gn, gt, dmemo):
+    """(EV, E[result²]) of standing on ``value``."""
+    if value > 21:
+        return -1.0, 1.0
+    row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
+    return _stand_ev(row, value), 1.0 - _push(row, value)
 
 
 @njit(cache=True)
 def double_value(cards, removal, code, total, ace, up_info, gd, gn, gt, dmemo):
-    """EV of doubling: one card, twice the stake."""
+    """(EV, E[result²]) of doubling: one card, twice the stake."""
     probs = _draw_probs(cards, removal, up_info)
     ev = 0.0
+    m2 = 0.0
     for r in range(10):
         p = probs[r]
         if p <= 0.0:
@@ -194,11 +214,12 @@ def double_value(cards, removal, code, total, ace, up_info, gd, gn, gt, dmemo):
         a = ace or r == 0
         value = t + 10 if (a and t <= 11) else t
         removal[r] += 1.0
-        row = _dealer_row(cards, removal, code + (1 << (CODE_BITS * r)), up_info, gd, gn, gt,
-                          dmemo)  # fmt: skip
+        v, v2 = stand_value(cards, removal, code + (1 << (CODE_BITS * r)), value, up_info, gd, gn,
+                            gt, dmemo)  # fmt: skip
         removal[r] -= 1.0
-        ev += p * _stand_ev(row, value)
-    return 2.0 * ev
+        ev += p * v
+        m2 += p * v2
+    return 2.0 * ev, 4.0 * m2
 
 
 @njit(cache=True)
@@ -231,9 +252,10 @@ def sweep_hands(
             continue
         probs[i] = _draw_probs(cards, removal, up_info)
         hit[i] = hit_value(cards, removal, codes[i], total, ace, up_info, late_table, gd, gn, gt,
-                           dmemo, lmemo)  # fmt: skip
+                           dmemo, lmemo)[0]  # fmt: skip
         if twocard[i]:
-            dbl[i] = double_value(cards, removal, codes[i], total, ace, up_info, gd, gn, gt, dmemo)
+            dbl[i] = double_value(cards, removal, codes[i], total, ace, up_info, gd, gn, gt,
+                                  dmemo)[0]  # fmt: skip
     return stand, hit, dbl, probs
 
 
@@ -254,102 +276,6 @@ def propagate_reach(reach, children, probs, hits):
             if c >= 0:
                 reach[c] += w * probs[i, r]
     return reach
-
-
-# ---- second moments (the SD of a round) ----------------------------------------------------
-
-
-@njit(cache=True)
-def _push(row, value):
-    return row[value - 17] if 17 <= value <= 21 else 0.0
-
-
-@njit(cache=True)
-def later_moment2(
-    cards, removal, code, total, ace, up_info, late_table, gd, gn, gt, dmemo, lmemo, mmemo,
-):  # fmt: skip
-    """E[result²] of a hand of three or more cards played as `later_value` plays it."""
-    if total > 21:
-        return 1.0
-    key = (0 if up_info[1] == 1 else code) * 64 + total * 2 + (1 if ace else 0)
-    if key in mmemo:
-        return mmemo[key]
-    soft = ace and total <= 11
-    value = total + 10 if soft else total
-    row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
-    out = 1.0 - _push(row, value)
-    if value < 21:
-        act = late_table[1 if soft else 0, value]
-        take = act == 1
-        if act == -1:
-            stand = _stand_ev(row, value)
-            hit = hit_value(cards, removal, code, total, ace, up_info, late_table, gd, gn, gt,
-                            dmemo, lmemo)  # fmt: skip
-            take = hit > stand
-        if take:
-            probs = _draw_probs(cards, removal, up_info)
-            out = 0.0
-            for r in range(10):
-                p = probs[r]
-                if p <= 0.0:
-                    continue
-                removal[r] += 1.0
-                out += p * later_moment2(
-                    cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1,
-                    ace or r == 0, up_info, late_table, gd, gn, gt, dmemo, lmemo, mmemo,
-                )  # fmt: skip
-                removal[r] -= 1.0
-    mmemo[key] = out
-    return out
-
-
-@njit(cache=True)
-def hit_moment2(
-    cards, removal, code, total, ace, up_info, late_table, gd, gn, gt, dmemo, lmemo, mmemo,
-):  # fmt: skip
-    probs = _draw_probs(cards, removal, up_info)
-    m2 = 0.0
-    for r in range(10):
-        p = probs[r]
-        if p <= 0.0:
-            continue
-        removal[r] += 1.0
-        m2 += p * later_moment2(
-            cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1, ace or r == 0,
-            up_info, late_table, gd, gn, gt, dmemo, lmemo, mmemo,
-        )  # fmt: skip
-        removal[r] -= 1.0
-    return m2
-
-
-@njit(cache=True)
-def stand_moment2(cards, removal, code, value, up_info, gd, gn, gt, dmemo):
-    if value > 21:
-        return 1.0
-    row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
-    return 1.0 - _push(row, value)
-
-
-@njit(cache=True)
-def double_moment2(cards, removal, code, total, ace, up_info, gd, gn, gt, dmemo):
-    probs = _draw_probs(cards, removal, up_info)
-    m2 = 0.0
-    for r in range(10):
-        p = probs[r]
-        if p <= 0.0:
-            continue
-        t = total + r + 1
-        a = ace or r == 0
-        value = t + 10 if (a and t <= 11) else t
-        if value > 21:
-            m2 += p
-            continue
-        removal[r] += 1.0
-        row = _dealer_row(cards, removal, code + (1 << (CODE_BITS * r)), up_info, gd, gn, gt,
-                          dmemo)  # fmt: skip
-        removal[r] -= 1.0
-        m2 += p * (1.0 - _push(row, value))
-    return 4.0 * m2
 
 
 @njit(cache=True)
@@ -373,7 +299,7 @@ def later_final(
         if act == -1:
             row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
             hit = hit_value(cards, removal, code, total, ace, up_info, late_table, gd, gn, gt,
-                            dmemo, lmemo)  # fmt: skip
+                            dmemo, lmemo)[0]  # fmt: skip
             take = hit > _stand_ev(row, value)
     if not take:
         out[value - 16 if value >= 17 else 0] += weight

@@ -120,8 +120,8 @@ class UpcardGame:
         # the dealer's odds depend on the cards out, not on the policy: share them if asked
         dmemo = new_dealer_memo() if dealer_memo is None else dealer_memo
         self._memo = (graph.drawn, graph.ndrawn, graph.trans, dmemo)
-        self._lmemo = Dict.empty(key_type=types.int64, value_type=types.float64)
-        self._mmemo = Dict.empty(key_type=types.int64, value_type=types.float64)
+        # (EV, E[result²]) of hands of three or more cards, by cards out and total
+        self._lmemo = Dict.empty(key_type=types.int64, value_type=types.float64[:])
 
     # ---- the shoe -------------------------------------------------------------------------
     def left(self, removal: Removal) -> np.ndarray:
@@ -163,7 +163,9 @@ class UpcardGame:
         """EV of standing on ``value`` (the hand's cards are in ``removal``)."""
         if value > 21:
             return -1.0
-        return float(_kernels.stand_value(*self._args(removal), value, self._up_info, *self._memo))
+        return float(
+            _kernels.stand_value(*self._args(removal), value, self._up_info, *self._memo)[0]
+        )
 
     def hit(self, removal: Removal, total: int, ace: bool) -> float:
         """EV of taking one card and then playing on (three or more cards)."""
@@ -171,13 +173,13 @@ class UpcardGame:
             _kernels.hit_value(
                 *self._args(removal), total, ace, self._up_info, self._late, *self._memo,
                 self._lmemo,
-            )
+            )[0]
         )  # fmt: skip
 
     def double(self, removal: Removal, total: int, ace: bool) -> float:
         """EV of doubling: one card, twice the stake."""
         return float(
-            _kernels.double_value(*self._args(removal), total, ace, self._up_info, *self._memo)
+            _kernels.double_value(*self._args(removal), total, ace, self._up_info, *self._memo)[0]
         )
 
     def surrender(self, removal: Removal) -> float:
@@ -193,25 +195,26 @@ class UpcardGame:
             _kernels.later_value(
                 *self._args(removal), total, ace, self._up_info, self._late, *self._memo,
                 self._lmemo,
-            )
+            )[0]
         )  # fmt: skip
 
     # ---- second moments: E[result²], for the SD of a round -----------------------------
     def stand_m2(self, removal: Removal, value: int) -> float:
-        return float(_kernels.stand_moment2(*self._args(removal), value, self._up_info,
-                                            *self._memo))  # fmt: skip
+        return float(
+            _kernels.stand_value(*self._args(removal), value, self._up_info, *self._memo)[1]
+        )
 
     def hit_m2(self, removal: Removal, total: int, ace: bool) -> float:
         return float(
-            _kernels.hit_moment2(
+            _kernels.hit_value(
                 *self._args(removal), total, ace, self._up_info, self._late, *self._memo,
-                self._lmemo, self._mmemo,
-            )
+                self._lmemo,
+            )[1]
         )  # fmt: skip
 
     def double_m2(self, removal: Removal, total: int, ace: bool) -> float:
         return float(
-            _kernels.double_moment2(*self._args(removal), total, ace, self._up_info, *self._memo)
+            _kernels.double_value(*self._args(removal), total, ace, self._up_info, *self._memo)[1]
         )
 
     def choose_two(self, removal: Removal, ctx: int, total: int, ace: bool) -> str:
