@@ -9,6 +9,9 @@ Views and tasks stay thin and call these functions. The rules that keep jobs exa
   still holding that token while RUNNING, so a worker that lost its job can never overwrite it.
 * The reaper takes a RUNNING job whose heartbeat stopped back to PENDING (a new attempt, a new
   message) or fails it after ``JOST_MAX_ATTEMPTS``; a job that was accepted is never lost.
+
+A job of more than ``JOST_SHARD_ROUNDS`` rounds runs as shards under the same rules, per shard:
+see `shard_services` (submit, cancel and the reaper hand its shards over to it).
 """
 
 from __future__ import annotations
