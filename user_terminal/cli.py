@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from jost_engine import Config, config_json_schema
-from user_terminal import analyze_cli, history, jobs_cli, profiles_cli
+from user_terminal import analyze_cli, history, jobs_cli, profiles_cli, validate_cli
 from user_terminal.config_files import apply_overrides, load_config, save_config
 from user_terminal.credentials import require_login
 from user_terminal.errors import (
@@ -52,6 +52,7 @@ app.command()(jobs_cli.login)
 app.command()(jobs_cli.logout)
 app.command()(analyze_cli.analyze)
 app.add_typer(analyze_cli.strategy_app)
+app.command()(validate_cli.validate)
 
 
 @app.callback()
