@@ -72,7 +72,7 @@ def validate(
         Path, typer.Option(help="Folder for report.md, z-scores.png and results.json.")
     ] = Path("jost-validation"),
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Cores to simulate on [default: all].")
+        int | None, typer.Option(min=1, help="Cores to simulate on (default: all).")
     ] = None,
 ) -> None:
     """Check the simulator against exact values and write the validation report."""
