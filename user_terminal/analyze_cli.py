@@ -36,7 +36,9 @@ STYLES = {
     "Rp": "bold white on magenta",
 }
 
-strategy_app = typer.Typer(name="strategy", help="Basic-strategy charts generated exactly.")
+strategy_app = typer.Typer(
+    name="strategy", help="Basic-strategy charts generated exactly.", rich_markup_mode=None
+)
 
 
 def chart_grid(chart: dict[str, Any], section: str, title: str) -> Table:

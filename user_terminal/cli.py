@@ -45,6 +45,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts show [default: ...] literally
 )
 app.add_typer(profiles_cli.app)
 app.add_typer(jobs_cli.app)

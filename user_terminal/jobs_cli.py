@@ -24,7 +24,9 @@ from user_terminal.errors import JostError, reported
 from user_terminal.remote import ServiceClient, job_id
 from user_terminal.render import render_summary
 
-app = typer.Typer(name="jobs", help="Your jobs on the service.", no_args_is_help=True)
+app = typer.Typer(
+    name="jobs", help="Your jobs on the service.", no_args_is_help=True, rich_markup_mode=None
+)
 
 JobId = Annotated[str, typer.Argument(help="The job's id (see `jost jobs list`).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the service's JSON.")]

@@ -32,6 +32,7 @@ app = typer.Typer(
     name="profiles",
     help="Your rules, strategy, counting, betting and bankroll profiles (JSON files).",
     no_args_is_help=True,
+    rich_markup_mode=None,  # help texts show [default: ...] literally
 )
 
 Kind = Annotated[str, typer.Argument(help=f"One of: {', '.join(PROFILE_KINDS)}.")]

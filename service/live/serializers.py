@@ -7,7 +7,9 @@ from rest_framework import serializers
 from service.simulator.models import JobStatus
 
 
-class JobEventSerializer(serializers.Serializer):
+class LoggedJobEventSerializer(serializers.Serializer):
+    """One entry of the persisted log (with its id and the status it led to)."""
+
     id = serializers.IntegerField(help_text="Increases along the log; pass as ?after= to resume.")
     at = serializers.DateTimeField()
     kind = serializers.CharField()
@@ -22,7 +24,7 @@ class JobEventsSerializer(serializers.Serializer):
     job_id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=JobStatus.choices)
     last_event = serializers.IntegerField(allow_null=True)
-    events = JobEventSerializer(many=True)
+    events = LoggedJobEventSerializer(many=True)
 
 
 class JobEventsQuerySerializer(serializers.Serializer):
