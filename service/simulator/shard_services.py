@@ -32,7 +32,7 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -440,7 +440,9 @@ def shard_run(
 
 def shards_reap(*, now: datetime) -> dict[str, int]:
     """Re-queue shards whose worker went silent (or fail the job after ``JOST_MAX_ATTEMPTS``
-    attempts of one shard, or cancel them when asked) and re-send shards whose message was lost.
+    attempts of one shard, or cancel them when asked) and re-send shards whose message was lost:
+    never sent, passed over (a worker died between taking it and claiming the shard), or sent
+    longer than ``JOST_PENDING_REDISPATCH_S`` ago. A needless extra message claims nothing.
     """
     stale_after = settings.JOST_STALE_AFTER_S
     cutoff = now - timedelta(seconds=stale_after)
@@ -498,11 +500,18 @@ def shards_reap(*, now: datetime) -> dict[str, int]:
                     lambda s=shard: shard_dispatch(s["job_id"], s["index"], s["rounds_total"]),
                     robust=True,
                 )
+    # A shard's message is lost when a shard of its job sent after it was claimed long ago: the
+    # queue is first in, first out, so a worker took this one first and died before claiming it.
+    passed_over = JobShard.objects.filter(job_id=OuterRef("job_id"), started_at__lt=cutoff).filter(
+        Q(queued_at__gt=OuterRef("queued_at"))
+        | Q(queued_at=OuterRef("queued_at"), index__gt=OuterRef("index"))
+    )
     lost = JobShard.objects.filter(
         status=JobStatus.PENDING, job__status__in=(JobStatus.PENDING, JobStatus.RUNNING)
     ).filter(
         Q(queued_at__isnull=True)
         | Q(queued_at__lt=now - timedelta(seconds=settings.JOST_PENDING_REDISPATCH_S))
+        | Q(Exists(passed_over), queued_at__lt=cutoff)
     )
     for pk, job_id, index, rounds in lost.values_list("id", "job_id", "index", "rounds_total")[
         :500

@@ -274,3 +274,23 @@ def test_the_reaper_resends_a_shard_whose_message_was_never_sent(user, shard_rou
     # the job-level reaper leaves sharded jobs to their shards
     SimulationJob.objects.filter(pk=job.pk).update(queued_at=None, created_at=timezone.now())
     assert services.jobs_reap(now=timezone.now() + timedelta(minutes=1))["redispatched"] == 0
+
+
+def test_the_reaper_resends_a_shard_passed_over_by_a_dead_worker(
+    user, shard_rounds, monkeypatch, settings
+):
+    """Shard 0's message was taken by a worker that died before claiming it; shard 1, sent
+    after it on the same first-in-first-out queue, was claimed long ago: shard 0 is sent again."""
+    sent = []
+    monkeypatch.setattr(
+        tasks.run_jost_shard_task, "apply_async", lambda **options: sent.append(options["args"])
+    )
+    job = sharded_job(user)
+    shard_services.shard_claim(job.pk, 1, worker="alive")
+    soon = timezone.now() + timedelta(seconds=1)
+    JobShard.objects.filter(job=job, index=1).update(heartbeat_at=soon + timedelta(hours=1))
+    assert services.jobs_reap(now=soon)["redispatched"] == 0  # shard 1 was claimed just now
+    later = timezone.now() + timedelta(seconds=settings.JOST_STALE_AFTER_S + 1)
+    assert services.jobs_reap(now=later)["redispatched"] == 1
+    assert sent == [[str(job.pk), 0]]  # not shard 2, which was sent after shard 1
+    assert services.jobs_reap(now=later)["redispatched"] == 0  # sent once, then it is newer
