@@ -334,9 +334,11 @@ def measure_chaos(
                 refused += 1
             next_small += 1 / rate
         time.sleep(max(0.0, min(next_small, next_kill, next_large) - time.monotonic()))
-    deadline = time.monotonic() + max_seconds
+    window_end = time.monotonic()
+    deadline = window_end + max_seconds
     while stack.open_jobs() and time.monotonic() < deadline:
         time.sleep(0.5)
+    settled_s = time.monotonic() - window_end
     checked = stack.exactly_once(small_ids + [job_id for job_id, _ in large])
     equal = 0
     for job_id, config in large:
@@ -349,6 +351,7 @@ def measure_chaos(
     )[0][0]
     return {
         "seconds": seconds,
+        "settled_s": settled_s,
         "kills": kills,
         "small_accepted": len(small_ids),
         "large_accepted": len(large),
@@ -444,7 +447,8 @@ def _line(name: str, f: dict) -> str:
             f"run twice {f['started_twice']}, completed twice {f['completed_twice']}"
         )
     return (
-        f"chaos: {f['seconds']:.0f} s, {f['kills']} workers killed: accepted "
+        f"chaos: {f['seconds']:.0f} s, {f['kills']} workers killed, every job finished "
+        f"{f['settled_s']:.1f} s after the last submit: accepted "
         f"{f['small_accepted']} small + {f['large_accepted']} large; complete once "
         f"{f['complete_once']}, lost {f['lost']}, completed twice {f['completed_twice']}; "
         f"re-run after a kill: {f['small_jobs_rerun']} small jobs, {f['shards_rerun']} shards; "
