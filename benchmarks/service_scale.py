@@ -136,10 +136,19 @@ class Stack:
                 client.zrem("unacked_index", tag)
 
     def query(self, sql: str, *params: object) -> list[tuple]:
+        """One query on the service's database; waits out a moment of too many connections
+        (PostgreSQL is shared with whatever else runs on the machine)."""
         import psycopg
 
-        with psycopg.connect(self.database, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
+        for attempt in range(30):
+            try:
+                with psycopg.connect(self.database, autocommit=True) as conn:
+                    return conn.execute(sql, params).fetchall()
+            except psycopg.OperationalError:
+                if attempt == 29:
+                    raise
+                time.sleep(1.0)
+        raise AssertionError("unreachable")
 
     def submit(self, config: dict) -> str | None:
         status, reply = self.client.request("POST", "/api/submit/", json.dumps(config).encode())
