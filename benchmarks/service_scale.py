@@ -457,7 +457,7 @@ def _line(name: str, f: dict) -> str:
         )
     return (
         f"chaos: {f['seconds']:.0f} s, {f['kills']} workers killed, every job finished "
-        f"{f['settled_s']:.1f} s after the last submit: accepted "
+        f"{f['settled_s']:.1f} s after the window closed: accepted "
         f"{f['small_accepted']} small + {f['large_accepted']} large; complete once "
         f"{f['complete_once']}, lost {f['lost']}, completed twice {f['completed_twice']}; "
         f"re-run after a kill: {f['small_jobs_rerun']} small jobs, {f['shards_rerun']} shards; "
