@@ -40,6 +40,8 @@ PYTHON = sys.executable
 POSTGRES = os.environ.get("JOST_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("JOST_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 SMALL_JOB_ROUNDS = 1_000
+WSGI = False  # --wsgi
+WEB_PROCESSES = 2  # --web-processes
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,7 +102,7 @@ def _reachable(backend: str) -> bool:
 
 
 def start_service(backend: str, folder: Path) -> Service:
-    """Migrate and start Gunicorn (2 processes x 4 threads); workers come with start_workers."""
+    """Migrate and start Gunicorn as the Procfile does; workers come with start_workers."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -158,8 +160,21 @@ def start_service(backend: str, folder: Path) -> Service:
             args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
-    web = [PYTHON, "-m", "gunicorn", "service.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    web += ["--workers", "2", "--threads", "4", "--log-level", "warning"]
+    # as the Procfile serves it: ASGI (HTTP and WebSockets) on Uvicorn workers; --wsgi for the
+    # thread-pool WSGI server, to compare
+    if WSGI:
+        web = [PYTHON, "-m", "gunicorn", "service.wsgi:application", "--threads", "4"]
+    else:
+        web = [PYTHON, "-m", "gunicorn", "service.asgi:application"]
+        web += ["--worker-class", "uvicorn_worker.UvicornWorker"]
+    web += [
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WEB_PROCESSES),
+        "--log-level",
+        "warning",
+    ]
     service = Service(f"http://127.0.0.1:{port}", token, cleanup=cleanup, spawn=spawn)
     service.folder = folder
     service.processes.append(spawn(web))
@@ -316,8 +331,12 @@ def main() -> int:
         help="start the workers before the submits (on one small machine they share its cores)",
     )
     parser.add_argument("--max-seconds", type=float, default=300.0)
+    parser.add_argument("--wsgi", action="store_true", help="serve with WSGI threads, not ASGI")
+    parser.add_argument("--web-processes", type=int, default=2, help="Gunicorn processes")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
+    global WSGI, WEB_PROCESSES
+    WSGI, WEB_PROCESSES = args.wsgi, args.web_processes
 
     service = None
     backend = "external"

@@ -9,6 +9,9 @@ import warnings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service.settings")
+# Under ASGI each request runs in a thread of its own, so the web process pools its PostgreSQL
+# connections (service.settings); forking workers (Celery's prefork) never do.
+os.environ.setdefault("JOST_DB_POOL", "10")
 
 # WhiteNoise hands Django its static files as synchronous iterators, which Django reads in a
 # thread under ASGI and warns about on every file; for the workbench's stylesheet that is fine.

@@ -1,24 +1,39 @@
-"""Django's Redis cache, keeping one Redis client per connection pool.
+"""Django's Redis cache, with one connection pool and one client per Redis server per process.
 
-Django builds a new ``redis.Redis`` object for every cache call, which costs about half a
-millisecond of Python each time; throttling does several per request. A client is thread-safe
-(its pool hands out connections), so one per pool is enough.
+Django builds a new ``redis.Redis`` object for every cache call (about half a millisecond of
+Python), and keeps its connection pools on the cache object — which is per thread, and under
+ASGI every request runs in a thread of its own, so every request opened new Redis connections.
+Pools and clients are thread-safe, so one of each per server and process is enough.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+_POOLS: dict[str, Any] = {}
+_CLIENTS: dict[int, Any] = {}
+_LOCK = threading.Lock()
+
 
 class _ReusingClient(RedisCacheClient):
+    def _get_connection_pool(self, write: bool) -> Any:
+        url = self._servers[self._get_connection_pool_index(write)]
+        pool = _POOLS.get(url)
+        if pool is None:
+            with _LOCK:
+                pool = _POOLS.get(url)
+                if pool is None:
+                    pool = _POOLS[url] = self._pool_class.from_url(url, **self._pool_options)
+        return pool
+
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        client = clients.get(id(pool))
+        client = _CLIENTS.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = _CLIENTS.setdefault(id(pool), self._client(connection_pool=pool))
         return client
 
 

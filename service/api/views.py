@@ -17,7 +17,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from service.api.errors import error_body
@@ -32,6 +31,7 @@ from service.api.serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
+from service.api.throttles import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from service.simulator import selectors, services
 from service.simulator.errors import ConfigInvalid, JobError
 

@@ -30,6 +30,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Headers(dict):
+    """Response headers looked up case-insensitively, as HTTP defines them (servers differ)."""
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.lower(), default)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(str(key).lower())
+
+
+def _headers(message: Any) -> _Headers:
+    return _Headers((k.lower(), v) for k, v in message.items())
+
+
 @dataclass
 class Reply:
     status: int
@@ -172,9 +189,9 @@ class Stack:
             request.add_header(key, value)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                status, got, text = response.status, dict(response.headers), response.read()
+                status, got, text = response.status, _headers(response.headers), response.read()
         except urllib.error.HTTPError as exc:
-            status, got, text = exc.code, dict(exc.headers), exc.read()
+            status, got, text = exc.code, _headers(exc.headers), exc.read()
         try:
             parsed = json.loads(text) if text else None
         except ValueError:
@@ -244,10 +261,12 @@ def start_stack(
     postgres_url: str,
     redis_url: str,
     label: str = "",
+    settings: dict[str, str] | None = None,
 ) -> Stack:
     """Migrate, create users alice and bob, start Gunicorn and one worker; wait until ready.
 
-    ``label`` keeps this stack's database and queues apart from another stack's in the same run.
+    ``label`` keeps this stack's database and queues apart from another stack's in the same run;
+    ``settings`` (environment variables) override the fast test defaults below.
     """
     env = {
         k: v
@@ -270,6 +289,7 @@ def start_stack(
             "PYTHONUNBUFFERED": "1",
         }
     )
+    env.update(settings or {})
     port = free_port()
     stack = Stack(backend, env, folder, f"http://127.0.0.1:{port}")
     if backend == "postgres-redis":
