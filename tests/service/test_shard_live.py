@@ -2,7 +2,7 @@
 messages, cancel.
 
 The stack is the live one of test_live.py (Gunicorn, Celery workers with beat as subprocesses)
-with ``JOST_SHARD_ROUNDS`` = 5,000,000 and a second worker. The test talks HTTP to the service,
+with ``JOST_SHARD_ROUNDS`` = 10,000,000 and a second worker. The test talks HTTP to the service,
 reads the shard rows straight from the service's PostgreSQL database, and sends duplicate shard
 messages straight to Redis, as a broker re-delivering them would.
 """
@@ -28,12 +28,12 @@ from tests.service.conftest import (
 from tests.service.live import Stack, start_stack
 from tests.service.test_live import expected, finished, stable
 
-SHARD_ROUNDS = 5_000_000
+SHARD_ROUNDS = 10_000_000  # about a second a shard: long enough to be caught running
 CONFIG = {
     "rules": {"decks": 6, "surrender": "late"},
-    "simulation": {"rounds": 40_000_000, "seed": 7},
+    "simulation": {"rounds": 60_000_000, "seed": 7},
 }
-SHARDS = 8
+SHARDS = 6
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +43,12 @@ def shard_stack(tmp_path_factory) -> Stack:
     live = start_stack(
         "postgres-redis",
         tmp_path_factory.mktemp("live-shards"),
-        base_env={**ORIGINAL_ENV, "JOST_SHARD_ROUNDS": str(SHARD_ROUNDS)},
+        base_env=ORIGINAL_ENV,
         postgres_url=POSTGRES_URL,
         redis_url=REDIS_URL,
         label="-shards",
+        # a live worker is never taken for dead on a busy shared machine (only the killed one)
+        settings={"JOST_SHARD_ROUNDS": str(SHARD_ROUNDS), "JOST_STALE_AFTER_S": "6"},
     )
     try:
         live.start_worker()
@@ -123,7 +125,7 @@ def test_a_sharded_job_runs_on_both_workers_and_merges_to_the_local_result(shard
     job_id = submit(shard_stack, CONFIG)
     status = shard_stack.wait_for(job_id, finished, timeout=120)
     assert status["status"] == "COMPLETE", status
-    assert status["progress"]["rounds_done"] == status["progress"]["rounds_total"] == 40_000_000
+    assert status["progress"]["rounds_done"] == status["progress"]["rounds_total"] == 60_000_000
     assert stable(status["result"]) == expected(CONFIG)
     assert [e["kind"] for e in status["events"]] == ["started", "completed"]
     shards = shard_rows(shard_stack, job_id)
@@ -174,7 +176,7 @@ def test_sigkill_one_worker_mid_job_reruns_only_its_shard(shard_stack):
     def running_on_victim() -> dict | None:
         for shard in shard_rows(shard_stack, job_id):
             mine = shard["worker"].startswith(name)
-            if mine and shard["status"] == "RUNNING" and shard["rounds_done"] > 0:
+            if mine and shard["status"] == "RUNNING":
                 return shard
         return None
 
@@ -187,7 +189,8 @@ def test_sigkill_one_worker_mid_job_reruns_only_its_shard(shard_stack):
     assert stable(status["result"]) == expected(CONFIG)
     shards = shard_rows(shard_stack, job_id)
     attempts = {s["index"]: s["attempts"] for s in shards}
-    assert attempts == {i: 2 if i == killed["index"] else 1 for i in range(SHARDS)}
+    why = f"killed during shard {killed['index']}; shards {shards}; events {status['events']}"
+    assert attempts == {i: 2 if i == killed["index"] else 1 for i in range(SHARDS)}, why
     assert not shards[killed["index"]]["worker"].startswith(name)
     assert status["attempts"] == 2
     requeued = [e for e in status["events"] if e["kind"] == "shard_requeued"]
@@ -206,17 +209,24 @@ def test_cancel_mid_job_stops_every_shard_within_seconds(shard_stack):
         return sum(s["status"] == "RUNNING" and s["rounds_done"] > 0 for s in shards) == 2
 
     wait_until(two_running, 60, shard_stack)
+    before = shard_rows(shard_stack, job_id)
     cancel = shard_stack.call("POST", f"/api/jobs/{job_id}/cancel/")
     asked = time.monotonic()
     assert cancel.status == 202, cancel.body
+    (cancelled_at,) = query(shard_stack, "SELECT now()")[0]
     status = shard_stack.wait_for(job_id, finished, timeout=30)
     stopped = time.monotonic() - asked
     assert status["status"] == "CANCELLED", status
     assert stopped < 5
     assert [e["kind"] for e in status["events"]][-2:] == ["cancel_requested", "cancelled"]
     shards = shard_rows(shard_stack, job_id)
-    assert len(shards) == 100
+    assert len(shards) == 50
     assert {s["status"] for s in shards} <= {"COMPLETE", "CANCELLED"}
-    assert sum(s["status"] == "CANCELLED" for s in shards) >= 90
+    # nothing started after the cancel; only shards running when it came may have completed
+    assert all(s["started"] is None or s["started"] < cancelled_at for s in shards)
+    done_before = sum(s["status"] == "COMPLETE" for s in before)
+    running_before = sum(s["status"] == "RUNNING" for s in before)
+    assert sum(s["status"] == "COMPLETE" for s in shards) <= done_before + running_before
+    assert sum(s["status"] == "CANCELLED" for s in shards) >= 50 - done_before - running_before
     time.sleep(1.0)  # the rest of the queue is drained as duplicates: nothing starts again
     assert shard_rows(shard_stack, job_id) == shards
