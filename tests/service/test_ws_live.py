@@ -14,7 +14,10 @@ from tests.service.conftest import ORIGINAL_ENV
 from tests.service.live import Stack, free_port
 from tests.service.test_live import expected, stable
 
-ROUNDS = 12_000_000  # a few seconds on one core: long enough to report progress on the way
+# Seven players at the table make each round several times slower than a lone player's, so the
+# job runs a few seconds even on an idle core: long enough for the socket's once-a-second read
+# (the embedded default) to see progress on the way. It stays one task (under JOST_SHARD_ROUNDS).
+ROUNDS = 12_000_000
 
 
 def socket_url(stack, job_id: str, query: str = "") -> str:
@@ -37,7 +40,10 @@ def listen(url: str, timeout: float = 120) -> tuple[list[dict], int | None]:
 
 
 def test_a_watcher_follows_a_job_run_by_a_real_worker_to_its_result(stack):
-    config = {"rules": {"decks": 6}, "simulation": {"rounds": ROUNDS, "seed": 5}}
+    config = {
+        "rules": {"decks": 6},
+        "simulation": {"rounds": ROUNDS, "seed": 5, "players_at_table": 7},
+    }
     reply = stack.call("POST", "/api/submit/", config)
     assert reply.status == 202, reply.body
     job_id = reply.body["job_id"]
