@@ -19,6 +19,7 @@ from jost_engine.analysis.game_value import full_shoe, game_value
 from jost_engine.analysis.hand_values import EMPTY, Policy, UpcardGame, add_card, hand_of
 from jost_engine.config import Rules, parse_config
 from jost_engine.strategy import bundled_chart, chart_family, decision_tables
+from jost_engine.validation import APPENDIX_9
 
 # ---- dealer probabilities -------------------------------------------------------------------
 
@@ -74,17 +75,7 @@ def test_infinite_deck_dealer_matches_the_textbook_bust_rate():
 # against 6,5 and 2,A. Peek games are conditioned on no dealer blackjack; the no-hole-card games
 # are not. Rules of every table: split to 4 hands, no resplit or hit of split aces, DAS.
 
-APPENDIX_RULES = {
-    "blackjack_payout": 1.5,
-    "double_on": "any_two",
-    "double_after_split": True,
-    "max_split_hands": 4,
-    "resplit_aces": False,
-    "hit_split_aces": False,
-    "surrender": "none",
-    "dealer_peeks": True,
-    "dealer_blackjack_takes": "all_bets",
-}
+APPENDIX_RULES = APPENDIX_9  # the rules of every Appendix 9 table (jost_engine.validation)
 
 HAND_VALUES = [
     # rules, (first card, second card), (stand, hit, double)

@@ -25,6 +25,7 @@ from fractions import Fraction
 import pytest
 
 from jost_engine import default_config, run_simulation_from_config
+from jost_engine.validation import APPENDIX_9 as APPENDIX_9_RULES
 
 ROUNDS = 60_000_000
 ALLOWANCE = {1: 0.0006, 2: 0.0003}  # total-dependent vs composition-dependent play
@@ -57,18 +58,7 @@ APPENDIX_9 = {
     ),
 }
 
-APPENDIX_RULES = {
-    "blackjack_payout": 1.5,
-    "double_on": "any_two",
-    "double_after_split": True,
-    "max_split_hands": 4,
-    "resplit_aces": False,
-    "hit_split_aces": False,
-    "surrender": "none",
-    "dealer_peeks": True,
-    "dealer_blackjack_takes": "all_bets",
-    "shuffle": "continuous",
-}
+APPENDIX_RULES = {**APPENDIX_9_RULES, "shuffle": "continuous"}  # a full shoe every round
 
 
 def config(rules: dict, rounds: int = ROUNDS, seed: int = 20261125, **sections) -> dict:
