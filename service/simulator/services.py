@@ -44,6 +44,7 @@ from jost_engine import (
     parse_config,
     run_simulation_from_config,
 )
+from jost_engine.strategy import bundled_chart, chart_family
 from jost_engine.table import prepare
 from service.live import publish as live
 from service.simulator.errors import ConfigInvalid, IdempotencyConflict, JobError, JobNotCancellable
@@ -119,9 +120,20 @@ def _simulator_refusals(config: Config) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=512)
 def _refusals_of_game(game_json: str) -> tuple[tuple[str, str], ...]:
-    """Cached: building the kernel's tables costs milliseconds, and players resubmit games."""
+    """Cached: building the kernel's tables costs milliseconds, and players resubmit games.
+
+    ``"basic": "auto"`` is checked with the published chart of the rules' family: the optimal
+    chart (`jost_engine.analysis`) costs a second or two of analysis for a rule set the process
+    has not seen, which belongs in the worker that plays the game, not in a web request, and
+    what can be refused does not depend on which chart is played.
+    """
+    config = parse_config(game_json)
+    if config.strategy.basic == "auto":
+        chart = bundled_chart(chart_family(config.rules))
+        strategy = config.strategy.model_copy(update={"basic": chart})
+        config = config.model_copy(update={"strategy": strategy})
     try:
-        prepare(parse_config(game_json))
+        prepare(config)
     except ConfigError as exc:
         return tuple((p["path"], p["message"]) for p in exc.problems)
     return ()

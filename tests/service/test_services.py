@@ -36,6 +36,24 @@ def test_validation_uses_the_engines_models(settings):
     assert info.value.detail == "the config has 2 problems"
 
 
+def test_validation_never_runs_the_chart_analysis_in_the_web_request(monkeypatch):
+    """A rule set the process has not seen is validated with its family's published chart;
+    the optimal chart is built by the worker that plays the game."""
+    import jost_engine.analysis
+
+    def analysis(*_: object) -> None:
+        raise AssertionError("the exact analyzer ran during validation")
+
+    monkeypatch.setattr(jost_engine.analysis, "basic_chart", analysis)
+    services._refusals_of_game.cache_clear()  # a game checked before would not be checked again
+    unusual = {"rules": {"decks": 3, "dealer_hits_soft_17": True, "max_split_hands": 3}}
+    assert services.validate_job_config(unusual).rules.decks == 3
+    refused = {"rules": {"infinite_deck": True}}
+    with pytest.raises(ConfigInvalid) as caught:
+        services.validate_job_config(refused)
+    assert caught.value.problems[0]["path"] == "rules.infinite_deck"
+
+
 def test_submit_dispatches_once_the_transaction_commits(user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         job = new_job(user)
