@@ -189,15 +189,6 @@ class UpcardGame:
             return (b - 0.5) / (1.0 - b)
         return -0.5
 
-    def later(self, removal: Removal, total: int, ace: bool) -> float:
-        """Value of a hand of three or more cards (hit or stand only)."""
-        return float(
-            _kernels.later_value(
-                *self._args(removal), total, ace, self._up_info, self._late, *self._memo,
-                self._lmemo,
-            )[0]
-        )  # fmt: skip
-
     # ---- second moments: E[result²], for the SD of a round -----------------------------
     def stand_m2(self, removal: Removal, value: int) -> float:
         return float(
