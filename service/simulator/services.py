@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
@@ -472,6 +473,43 @@ def _config_error_text(exc: ConfigError) -> str:
     return "; ".join(f"{p.get('path') or '(document)'}: {p.get('message')}" for p in exc.problems)
 
 
+def run_failure(
+    exc: Exception,
+    *,
+    stop_reason: str | None,
+    cancelled_on: tuple[str, ...],
+    limit: float,
+    what: str,
+    fail: Callable[[str], object],
+    stop: Callable[[], object],
+    lost: str,
+) -> str:
+    """What a run (a whole job or a shard) that raised comes to, with the reason recorded.
+
+    ``"cancelled"`` (``stop`` called) when it was stopped for one of ``cancelled_on``;
+    ``"lost"`` when its claim was taken (nothing is written: another worker owns it now);
+    otherwise ``"failed"``, with a readable reason given to ``fail``.
+    """
+    if isinstance(exc, SimulationCancelled | SoftTimeLimitExceeded):
+        reason = stop_reason or ("time" if isinstance(exc, SoftTimeLimitExceeded) else "stopped")
+        if reason in cancelled_on:
+            stop()
+            return "cancelled"
+        if reason == "lost":
+            logger.warning(lost)
+            return "lost"
+        if reason == "time":
+            fail(f"time limit exceeded: {what} ran longer than {limit:,.0f} s")
+        else:
+            fail("the simulation stopped unexpectedly")
+    elif isinstance(exc, ConfigError):
+        fail(f"the engine refused the config: {_config_error_text(exc)}")
+    else:
+        logger.error("%s failed", what, exc_info=exc)
+        fail(f"the simulation failed: {type(exc).__name__}: {exc}")
+    return "failed"
+
+
 def job_run(job_id: Any, *, worker: str | None = None, time_limit_s: float | None = None) -> str:
     """Claim a job and run it to COMPLETE, FAILED or CANCELLED; returns what happened.
 
@@ -493,28 +531,17 @@ def job_run(job_id: Any, *, worker: str | None = None, time_limit_s: float | Non
         result = run_simulation_from_config(
             job.request_data, progress=watch.progress, cancel=watch.should_stop, workers=1
         )
-    except (SimulationCancelled, SoftTimeLimitExceeded) as exc:
-        reason = watch.stop_reason or (
-            "time" if isinstance(exc, SoftTimeLimitExceeded) else "stopped"
-        )
-        if reason == "cancel":
-            job_mark_cancelled(claim)
-            return "cancelled"
-        if reason == "lost":
-            logger.warning("job %s attempt %s was taken from this worker", job_id, claim.attempt)
-            return "lost"
-        if reason == "time":
-            job_fail(claim, f"time limit exceeded: the job ran longer than {limit:,.0f} s")
-        else:
-            job_fail(claim, "the simulation stopped unexpectedly")
-        return "failed"
-    except ConfigError as exc:
-        job_fail(claim, f"the engine refused the config: {_config_error_text(exc)}")
-        return "failed"
     except Exception as exc:
-        logger.exception("job %s failed", job_id)
-        job_fail(claim, f"the simulation failed: {type(exc).__name__}: {exc}")
-        return "failed"
+        return run_failure(
+            exc,
+            stop_reason=watch.stop_reason,
+            cancelled_on=("cancel",),
+            limit=limit,
+            what=f"job {job_id}",
+            fail=partial(job_fail, claim),
+            stop=partial(job_mark_cancelled, claim),
+            lost=f"job {job_id} attempt {claim.attempt} was taken from this worker",
+        )
     finally:
         heartbeat.stop()
     return "complete" if job_complete(claim, result.to_dict()) else "lost"

@@ -27,9 +27,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -38,8 +38,6 @@ from django.utils import timezone
 
 from jost_engine import (
     Config,
-    ConfigError,
-    SimulationCancelled,
     merge_results,
     parse_config,
     plan_shards,
@@ -406,28 +404,17 @@ def shard_run(
             )
             played += engine_shard.rounds
         tally = merge_tallies(parts).to_dict()
-    except (SimulationCancelled, SoftTimeLimitExceeded) as exc:
-        reason = watch.stop_reason or (
-            "time" if isinstance(exc, SoftTimeLimitExceeded) else "stopped"
-        )
-        if reason in ("cancel", "job_over"):
-            shard_stopped(claim)
-            return "cancelled"
-        if reason == "lost":
-            logger.warning("shard %s of job %s was taken from this worker", index, job_id)
-            return "lost"
-        if reason == "time":
-            shard_fail(claim, f"time limit exceeded: the shard ran longer than {limit:,.0f} s")
-        else:
-            shard_fail(claim, "the simulation stopped unexpectedly")
-        return "failed"
-    except ConfigError as exc:
-        shard_fail(claim, f"the engine refused the config: {services._config_error_text(exc)}")
-        return "failed"
     except Exception as exc:
-        logger.exception("shard %s of job %s failed", index, job_id)
-        shard_fail(claim, f"the simulation failed: {type(exc).__name__}: {exc}")
-        return "failed"
+        return services.run_failure(
+            exc,
+            stop_reason=watch.stop_reason,
+            cancelled_on=("cancel", "job_over"),
+            limit=limit,
+            what=f"shard {index} of job {job_id}",
+            fail=partial(shard_fail, claim),
+            stop=partial(shard_stopped, claim),
+            lost=f"shard {index} of job {job_id} was taken from this worker",
+        )
     finally:
         heartbeat.stop()
     return "complete" if shard_complete(claim, tally) else "lost"
