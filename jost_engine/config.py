@@ -552,6 +552,24 @@ class SpotsStep(_Model):
     spots: int = Field(ge=1, le=3, description="Hands played each round, 1 to 3.")
 
 
+def _increasing_steps(steps: tuple[Any, ...], what: str) -> tuple[Any, ...]:
+    """Steps of a count-indexed table (ramp, spots) must go in strictly increasing count."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for i in range(1, len(steps)):
+        before, now = steps[i - 1].true_count, steps[i].true_count
+        if now <= before:
+            problems.append(
+                (
+                    (i, "true_count"),
+                    f"{what} step {i} has true_count {now:g}, which must be greater than "
+                    f"step {i - 1}'s {before:g} (steps go in increasing count)",
+                )
+            )
+    if problems:
+        _fail(problems, steps)
+    return steps
+
+
 class Betting(_Model):
     """The bet spread: a ramp over the true count, table limits, wonging and spots."""
 
@@ -586,39 +604,13 @@ class Betting(_Model):
     @classmethod
     def _ramp_increasing(cls, steps: tuple[RampStep, ...]) -> tuple[RampStep, ...]:
         """A ramp is a step function of the count; out-of-order steps would be ambiguous."""
-        problems: list[tuple[tuple[str | int, ...], str]] = []
-        for i in range(1, len(steps)):
-            before, now = steps[i - 1].true_count, steps[i].true_count
-            if now <= before:
-                problems.append(
-                    (
-                        (i, "true_count"),
-                        f"ramp step {i} has true_count {now:g}, which must be greater than "
-                        f"step {i - 1}'s {before:g} (steps go in increasing count)",
-                    )
-                )
-        if problems:
-            _fail(problems, steps)
-        return steps
+        return _increasing_steps(steps, "ramp")
 
     @field_validator("spots_by_count")
     @classmethod
     def _spots_increasing(cls, steps: tuple[SpotsStep, ...]) -> tuple[SpotsStep, ...]:
         """Spots by count is a step function of the count, like the ramp."""
-        problems: list[tuple[tuple[str | int, ...], str]] = []
-        for i in range(1, len(steps)):
-            before, now = steps[i - 1].true_count, steps[i].true_count
-            if now <= before:
-                problems.append(
-                    (
-                        (i, "true_count"),
-                        f"spots step {i} has true_count {now:g}, which must be greater than "
-                        f"step {i - 1}'s {before:g} (steps go in increasing count)",
-                    )
-                )
-        if problems:
-            _fail(problems, steps)
-        return steps
+        return _increasing_steps(steps, "spots")
 
     @field_validator("wong_in_at")
     @classmethod
