@@ -19,9 +19,9 @@ from rich.text import Text
 from jost_engine import default_config
 from jost_engine.analysis import analyze as run_analysis
 from jost_engine.analysis import basic_chart
-from jost_engine.config import Rules
-from user_terminal.config_files import load_config
-from user_terminal.errors import JostError, problems_text, reported
+from jost_engine.config import ConfigError, parse_config
+from user_terminal.config_files import config_error_text, load_config
+from user_terminal.errors import JostError, reported
 from user_terminal.seeding import open_store
 
 UP_LABELS = ("2", "3", "4", "5", "6", "7", "8", "9", "10", "A")
@@ -152,30 +152,22 @@ def generate(
 ) -> None:
     """Generate the optimal total-dependent chart for the given rules."""
     with reported():
+        chosen = {
+            "decks": decks,
+            "dealer_hits_soft_17": h17,
+            "double_after_split": das,
+            "surrender": surrender,
+            "dealer_peeks": peek,
+            "double_on": double_on,
+            "max_split_hands": max_split_hands,
+            "resplit_aces": rsa,
+            "hit_split_aces": hsa,
+            "blackjack_payout": payout,
+        }
         try:
-            rules = Rules(
-                decks=decks,
-                dealer_hits_soft_17=h17,
-                double_after_split=das,
-                surrender=surrender,
-                dealer_peeks=peek,
-                double_on=double_on,
-                max_split_hands=max_split_hands,
-                resplit_aces=rsa,
-                hit_split_aces=hsa,
-                blackjack_payout=payout,
-            )
-        except ValueError as exc:
-            problems = getattr(exc, "errors", lambda: [])()
-            raise JostError(
-                problems_text(
-                    "invalid rules",
-                    [
-                        {"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                        for e in problems
-                    ],
-                )
-            ) from None
+            rules = parse_config({"rules": chosen}).rules
+        except ConfigError as exc:
+            raise JostError(config_error_text(exc, "the rule options")) from None
         chart = basic_chart(rules)
         profile = {
             "kind": "strategy",

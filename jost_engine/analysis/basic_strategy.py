@@ -31,11 +31,10 @@ from jost_engine.analysis.hand_values import (
     add_card,
     hand_of,
     hand_value,
-    may_double_on,
     new_dealer_memo,
 )
 from jost_engine.config import Rules
-from jost_engine.strategy import HARD_ROWS, PAIR_ROWS, SOFT_ROWS, decision_tables
+from jost_engine.strategy import HARD_ROWS, PAIR_ROWS, SOFT_ROWS, decision_tables, may_double_on
 
 MAX_ROUNDS_OF_IMPROVEMENT = 12
 PRIOR = 1e-9  # weight every two-card composition gets, so an unreached cell still decides
@@ -58,6 +57,7 @@ def _multisets() -> list[Removal]:
 
 
 HANDS = _multisets()
+HAND_INDEX = {h: i for i, h in enumerate(HANDS)}  # a hand's row in the arrays below
 
 
 def starting_chart() -> dict[str, Any]:
@@ -87,7 +87,6 @@ class _HandArrays:
 
 
 def _hand_arrays() -> _HandArrays:
-    index = {h: i for i, h in enumerate(HANDS)}
     totals, aces, values, softs = [], [], [], []
     children = np.full((len(HANDS), 10), -1, dtype=np.int64)
     for i, h in enumerate(HANDS):
@@ -98,7 +97,7 @@ def _hand_arrays() -> _HandArrays:
         values.append(value)
         softs.append(int(soft))
         for r in range(10):
-            children[i, r] = index.get(add_card(h, r), -1)
+            children[i, r] = HAND_INDEX.get(add_card(h, r), -1)
     removals = np.array(HANDS, dtype=np.float64)
     codes = np.array([UpcardGame._code(h) for h in HANDS], dtype=np.int64)
     values_a = np.array(values, dtype=np.int64)
@@ -135,9 +134,8 @@ def _improve_up_card(
     )  # fmt: skip
     k_hands = len(HANDS)
     chance = np.zeros(k_hands)  # P(these first two cards | up card)
-    index = {h: i for i, h in enumerate(HANDS[:55])}
     for i, j, p in game.two_card_hands:
-        chance[index[add_card(add_card(EMPTY, i), j)]] = p
+        chance[HAND_INDEX[add_card(add_card(EMPTY, i), j)]] = p
     # the dealer's blackjack chance given each hand (0 unless the up card can make one)
     bj = blackjack_rank(up)
     if bj >= 0:
@@ -153,7 +151,7 @@ def _improve_up_card(
     pair_tokens: dict[int, str] = {}
     if rules.max_split_hands > 1:
         for r in range(10):
-            i = index[add_card(add_card(EMPTY, r), r)]
+            i = HAND_INDEX[add_card(add_card(EMPTY, r), r)]
             first = {"S": stand[i], "H": hit[i], "R": surrender[i]}
             if not np.isnan(dbl[i]) and may_double_on(rules, bool(a.softs[i]), int(a.values[i])):
                 first["D"] = dbl[i]

@@ -37,6 +37,7 @@ from jost_engine.analysis.dealer_probabilities import (
     dealer_outcomes_many,
 )
 from jost_engine.config import Rules
+from jost_engine.strategy import may_double_on
 
 Removal = tuple[int, ...]
 EMPTY: Removal = (0,) * 10
@@ -59,14 +60,6 @@ def hand_value(total: int, ace: bool) -> tuple[int, bool]:
     if ace and total <= 11:
         return total + 10, True
     return total, False
-
-
-def may_double_on(rules: Rules, soft: bool, value: int) -> bool:
-    if rules.double_on == "any_two":
-        return True
-    if soft:
-        return False
-    return value in ((9, 10, 11) if rules.double_on == "9_10_11" else (10, 11))
 
 
 def new_dealer_memo() -> Any:
@@ -159,28 +152,31 @@ class UpcardGame:
         )[0]
 
     # ---- single options (compiled: jost_engine.analysis._kernels) -------------------------
+    # Each kernel gives (EV, E[result²]); the second moment serves the SD of a round.
+    def _stand_pair(self, removal: Removal, value: int) -> tuple[float, float]:
+        if value > 21:
+            return -1.0, 1.0
+        return _kernels.stand_value(*self._args(removal), value, self._up_info, *self._memo)
+
+    def _hit_pair(self, removal: Removal, total: int, ace: bool) -> tuple[float, float]:
+        return _kernels.hit_value(
+            *self._args(removal), total, ace, self._up_info, self._late, *self._memo, self._lmemo
+        )
+
+    def _double_pair(self, removal: Removal, total: int, ace: bool) -> tuple[float, float]:
+        return _kernels.double_value(*self._args(removal), total, ace, self._up_info, *self._memo)
+
     def stand(self, removal: Removal, value: int) -> float:
         """EV of standing on ``value`` (the hand's cards are in ``removal``)."""
-        if value > 21:
-            return -1.0
-        return float(
-            _kernels.stand_value(*self._args(removal), value, self._up_info, *self._memo)[0]
-        )
+        return float(self._stand_pair(removal, value)[0])
 
     def hit(self, removal: Removal, total: int, ace: bool) -> float:
         """EV of taking one card and then playing on (three or more cards)."""
-        return float(
-            _kernels.hit_value(
-                *self._args(removal), total, ace, self._up_info, self._late, *self._memo,
-                self._lmemo,
-            )[0]
-        )  # fmt: skip
+        return float(self._hit_pair(removal, total, ace)[0])
 
     def double(self, removal: Removal, total: int, ace: bool) -> float:
         """EV of doubling: one card, twice the stake."""
-        return float(
-            _kernels.double_value(*self._args(removal), total, ace, self._up_info, *self._memo)[0]
-        )
+        return float(self._double_pair(removal, total, ace)[0])
 
     def surrender(self, removal: Removal) -> float:
         """Surrender, in the same space as the other values (see the module docstring)."""
@@ -188,25 +184,6 @@ class UpcardGame:
             b = self.dealer_blackjack_chance(removal)
             return (b - 0.5) / (1.0 - b)
         return -0.5
-
-    # ---- second moments: E[result²], for the SD of a round -----------------------------
-    def stand_m2(self, removal: Removal, value: int) -> float:
-        return float(
-            _kernels.stand_value(*self._args(removal), value, self._up_info, *self._memo)[1]
-        )
-
-    def hit_m2(self, removal: Removal, total: int, ace: bool) -> float:
-        return float(
-            _kernels.hit_value(
-                *self._args(removal), total, ace, self._up_info, self._late, *self._memo,
-                self._lmemo,
-            )[1]
-        )  # fmt: skip
-
-    def double_m2(self, removal: Removal, total: int, ace: bool) -> float:
-        return float(
-            _kernels.double_value(*self._args(removal), total, ace, self._up_info, *self._memo)[1]
-        )
 
     def choose_two(self, removal: Removal, ctx: int, total: int, ace: bool) -> str:
         """The option a two-card hand (no split) is played with: best, or by the policy."""
@@ -222,11 +199,11 @@ class UpcardGame:
     def moment2_of(self, option: str, removal: Removal, total: int, ace: bool) -> float:
         """E[result²] of a two-card hand played with ``option`` (not split), in-space."""
         if option == STAND:
-            return self.stand_m2(removal, hand_value(total, ace)[0])
+            return float(self._stand_pair(removal, hand_value(total, ace)[0])[1])
         if option == HIT:
-            return self.hit_m2(removal, total, ace)
+            return float(self._hit_pair(removal, total, ace)[1])
         if option == DOUBLE:
-            return self.double_m2(removal, total, ace)
+            return float(self._double_pair(removal, total, ace)[1])
         return 0.25
 
     def final_totals(
