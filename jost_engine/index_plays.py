@@ -29,8 +29,8 @@ from jost_engine.strategy import (
 # Hi-Lo index plays for shoe games (4-8 decks, dealer stands on soft 17), as published by
 # Don Schlesinger, "Blackjack Attack" (3rd ed., 2005), ch. 5: the Illustrious 18 (its first
 # member, insurance at +3, is the insurance index) and the Fab 4 late-surrender indices.
-# Single- and double-deck games have somewhat different indices; the shoe values are used for
-# every game until those are added.
+# Games of three or more decks play these (`named_set`); one- and two-deck games play the
+# computed sets below.
 ILLUSTRIOUS_18: tuple[dict[str, Any], ...] = (
     {"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": 0},
     {"hand": "15", "dealer_up": "10", "action": "stand", "at_or_above": 4},
@@ -57,7 +57,95 @@ FAB_4: tuple[dict[str, Any], ...] = (
     {"hand": "15", "dealer_up": "9", "action": "surrender", "at_or_above": 2},
     {"hand": "15", "dealer_up": "A", "action": "surrender", "at_or_above": 1},
 )
-NAMED_SETS = {"illustrious_18": ILLUSTRIOUS_18, "fab_4": FAB_4}
+
+# One- and two-deck sets: COMPUTED, NOT PUBLISHED (no published single- or double-deck values
+# could be checked). The same plays as the shoe sets, their thresholds computed by
+# `jost_engine.analysis.indices.computed_sets(decks)` with the exact analyzer: the expected shoe
+# at each Hi-Lo true count (linear regression on the playing count, which includes the hand and
+# the up card), half the cards left (0.5 deck of one deck, 1 deck of two), two-card hands,
+# the real crossing rounded to the nearest integer (deviate at true count >= n, for the
+# kernel's floored count). Rules: COMPUTED_SET_RULES, the Fab 4 with late surrender added. The
+# same method gives the published shoe set within one true count (tests/engine/
+# test_indices.py, docs/methodology.md); the tests recompute these constants exactly.
+COMPUTED_SET_RULES: dict[int, dict[str, Any]] = {
+    1: {"decks": 1, "dealer_hits_soft_17": True, "double_after_split": False, "surrender": "none"},
+    2: {"decks": 2, "dealer_hits_soft_17": True, "double_after_split": True, "surrender": "none"},
+}
+ILLUSTRIOUS_18_SINGLE_DECK: tuple[dict[str, Any], ...] = (
+    {"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": 2},
+    {"hand": "15", "dealer_up": "10", "action": "stand", "at_or_above": 3},
+    {"hand": "10,10", "dealer_up": "5", "action": "split", "at_or_above": 6},
+    {"hand": "10,10", "dealer_up": "6", "action": "split", "at_or_above": 6},
+    {"hand": "10", "dealer_up": "10", "action": "double", "at_or_above": 2},
+    {"hand": "12", "dealer_up": "3", "action": "stand", "at_or_above": 3},
+    {"hand": "12", "dealer_up": "2", "action": "stand", "at_or_above": 5},
+    {"hand": "11", "dealer_up": "A", "action": "double", "at_or_above": -4},
+    {"hand": "9", "dealer_up": "2", "action": "double", "at_or_above": 1},
+    {"hand": "10", "dealer_up": "A", "action": "double", "at_or_above": 0},
+    {"hand": "9", "dealer_up": "7", "action": "double", "at_or_above": 3},
+    {"hand": "16", "dealer_up": "9", "action": "stand", "at_or_above": 7},
+    {"hand": "13", "dealer_up": "2", "action": "stand", "at_or_above": 0},
+    {"hand": "12", "dealer_up": "4", "action": "stand", "at_or_above": 1},
+    {"hand": "12", "dealer_up": "5", "action": "stand", "at_or_above": 0},
+    {"hand": "12", "dealer_up": "6", "action": "stand", "at_or_above": -2},
+    {"hand": "13", "dealer_up": "3", "action": "stand", "at_or_above": -1},
+)
+ILLUSTRIOUS_18_INSURANCE_SINGLE_DECK = 1.0
+FAB_4_SINGLE_DECK: tuple[dict[str, Any], ...] = (
+    {"hand": "14", "dealer_up": "10", "action": "surrender", "at_or_above": 3},
+    {"hand": "15", "dealer_up": "10", "action": "surrender", "at_or_above": -1},
+    {"hand": "15", "dealer_up": "9", "action": "surrender", "at_or_above": 3},
+    {"hand": "15", "dealer_up": "A", "action": "surrender", "at_or_above": -3},
+)
+ILLUSTRIOUS_18_DOUBLE_DECK: tuple[dict[str, Any], ...] = (
+    {"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": 1},
+    {"hand": "15", "dealer_up": "10", "action": "stand", "at_or_above": 3},
+    {"hand": "10,10", "dealer_up": "5", "action": "split", "at_or_above": 5},
+    {"hand": "10,10", "dealer_up": "6", "action": "split", "at_or_above": 5},
+    {"hand": "10", "dealer_up": "10", "action": "double", "at_or_above": 3},
+    {"hand": "12", "dealer_up": "3", "action": "stand", "at_or_above": 2},
+    {"hand": "12", "dealer_up": "2", "action": "stand", "at_or_above": 4},
+    {"hand": "11", "dealer_up": "A", "action": "double", "at_or_above": -2},
+    {"hand": "9", "dealer_up": "2", "action": "double", "at_or_above": 1},
+    {"hand": "10", "dealer_up": "A", "action": "double", "at_or_above": 2},
+    {"hand": "9", "dealer_up": "7", "action": "double", "at_or_above": 3},
+    {"hand": "16", "dealer_up": "9", "action": "stand", "at_or_above": 6},
+    {"hand": "13", "dealer_up": "2", "action": "stand", "at_or_above": -1},
+    {"hand": "12", "dealer_up": "4", "action": "stand", "at_or_above": 0},
+    {"hand": "12", "dealer_up": "5", "action": "stand", "at_or_above": -1},
+    {"hand": "12", "dealer_up": "6", "action": "stand", "at_or_above": -3},
+    {"hand": "13", "dealer_up": "3", "action": "stand", "at_or_above": -2},
+)
+ILLUSTRIOUS_18_INSURANCE_DOUBLE_DECK = 2.0
+FAB_4_DOUBLE_DECK: tuple[dict[str, Any], ...] = (
+    {"hand": "14", "dealer_up": "10", "action": "surrender", "at_or_above": 3},
+    {"hand": "15", "dealer_up": "10", "action": "surrender", "at_or_above": -1},
+    {"hand": "15", "dealer_up": "9", "action": "surrender", "at_or_above": 2},
+    {"hand": "15", "dealer_up": "A", "action": "surrender", "at_or_above": -2},
+)
+
+NAMED_SETS = {"illustrious_18": ILLUSTRIOUS_18, "fab_4": FAB_4}  # the published shoe sets
+NAMED_SETS_BY_DECKS = {
+    1: {"illustrious_18": ILLUSTRIOUS_18_SINGLE_DECK, "fab_4": FAB_4_SINGLE_DECK},
+    2: {"illustrious_18": ILLUSTRIOUS_18_DOUBLE_DECK, "fab_4": FAB_4_DOUBLE_DECK},
+}
+INSURANCE_BY_DECKS = {
+    1: ILLUSTRIOUS_18_INSURANCE_SINGLE_DECK,
+    2: ILLUSTRIOUS_18_INSURANCE_DOUBLE_DECK,
+}
+
+
+def named_set(name: str, decks: int) -> tuple[dict[str, Any], ...]:
+    """A named set for a game of ``decks``: the computed one- or two-deck set, else the
+    published shoe set (its values hold for 4-8 decks; three decks are nearer those than
+    two)."""
+    return NAMED_SETS_BY_DECKS.get(decks, NAMED_SETS)[name]
+
+
+def named_insurance_index(decks: int) -> float:
+    """The Illustrious 18's insurance index for a game of ``decks`` (see `named_set`)."""
+    return INSURANCE_BY_DECKS.get(decks, ILLUSTRIOUS_18_INSURANCE)
+
 
 ACTIONS = {"hit": k.A_HIT, "stand": k.A_STAND, "double": k.A_DOUBLE, "surrender": k.A_SURRENDER}
 CONTINUE = -1  # a surrender index that does not fire hands the decision to the next index
@@ -79,22 +167,24 @@ class IndexTables:
 
 
 def index_plays(config: Config) -> list[Deviation]:
-    """The config's index plays, named sets expanded, in the order given."""
+    """The config's index plays, named sets expanded (for its number of decks, `named_set`),
+    in the order given."""
     plays: list[Deviation] = []
     for item in config.strategy.deviations:
         if isinstance(item, str):
-            plays.extend(Deviation(**play) for play in NAMED_SETS[item])
+            plays.extend(Deviation(**play) for play in named_set(item, config.rules.decks))
         else:
             plays.append(item)
     return plays
 
 
 def insurance_index(config: Config) -> float | None:
-    """The insurance index: the config's, else +3 when the Illustrious 18 are played."""
+    """The insurance index: the config's, else the Illustrious 18's for its number of decks
+    (+3 in a shoe) when they are played."""
     if config.strategy.take_insurance_at_true_count is not None:
         return config.strategy.take_insurance_at_true_count
     if "illustrious_18" in config.strategy.deviations:
-        return ILLUSTRIOUS_18_INSURANCE
+        return named_insurance_index(config.rules.decks)
     return None
 
 

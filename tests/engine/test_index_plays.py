@@ -8,7 +8,17 @@ import numpy as np
 
 from jost_engine import _kernel as k
 from jost_engine.config import default_config, parse_config
-from jost_engine.index_plays import FAB_4, ILLUSTRIOUS_18, index_tables
+from jost_engine.index_plays import (
+    FAB_4,
+    ILLUSTRIOUS_18,
+    ILLUSTRIOUS_18_DOUBLE_DECK,
+    ILLUSTRIOUS_18_INSURANCE,
+    ILLUSTRIOUS_18_INSURANCE_DOUBLE_DECK,
+    ILLUSTRIOUS_18_INSURANCE_SINGLE_DECK,
+    ILLUSTRIOUS_18_SINGLE_DECK,
+    _cell,
+    index_tables,
+)
 from jost_engine.strategy import chart_for
 
 from .stacked import play_kernel, play_reference
@@ -87,6 +97,36 @@ def test_illustrious_18_brings_its_insurance_index():
     assert index_tables(*_parts(cfg([]))).insurance_index is None
 
 
+def test_the_number_of_decks_picks_the_set():
+    sets = {
+        1: (ILLUSTRIOUS_18_SINGLE_DECK, ILLUSTRIOUS_18_INSURANCE_SINGLE_DECK),
+        2: (ILLUSTRIOUS_18_DOUBLE_DECK, ILLUSTRIOUS_18_INSURANCE_DOUBLE_DECK),
+        3: (ILLUSTRIOUS_18, ILLUSTRIOUS_18_INSURANCE),
+        6: (ILLUSTRIOUS_18, ILLUSTRIOUS_18_INSURANCE),
+    }
+    # the sets differ where it matters here, so a game given the wrong one fails below
+    assert ILLUSTRIOUS_18_SINGLE_DECK[0] != ILLUSTRIOUS_18[0] != ILLUSTRIOUS_18_DOUBLE_DECK[0]
+    assert len({insurance for _, insurance in sets.values()}) == 3
+    for decks, (plays, insurance) in sets.items():
+        c = parse_config(cfg(["illustrious_18"], decks=decks, surrender="none"))
+        t = index_tables(c, chart_for(c), c.rules)
+        assert t.insurance_index == insurance
+        devs = t.devs.reshape(-1, 4)
+        for play in plays:
+            section, soft_or_card, value = _cell(play["hand"])
+            up = 1 if play["dealer_up"] == "A" else int(play["dealer_up"])
+            if section == "pairs":
+                d = int(t.pair_first[k._pi(k.CTX_FIRST, soft_or_card, up)])
+                assert tuple(devs[d][:2]) == (play["at_or_above"], k.PAIR_SPLIT), (decks, play)
+            else:
+                d = int(t.dev_first[k._di(k.CTX_FIRST, soft_or_card, value, up)])
+                expected = (play["at_or_above"], ACTION[play["action"]])
+                assert tuple(devs[d][:2]) == expected, (decks, play)
+
+
+ACTION = {"stand": S, "hit": H, "double": D, "surrender": R}
+
+
 def _parts(config: dict):
     c = parse_config(config)
     return c, chart_for(c), c.rules
@@ -94,9 +134,11 @@ def _parts(config: dict):
 
 def test_index_plays_read_the_cards_face_up_but_not_the_hole_card():
     # one deck, Hi-Lo: 10,6 v 10 with a 2 in the hole. Face up: 10, 10, 6 -> running count -1,
-    # true count -1 (one deck left): below the 16 v 10 index (stand at 0), so the player hits.
-    # Counting the hole card (+1) would give 0 and a stand.
-    c = cfg(["illustrious_18"], decks=1, surrender="none")
+    # true count -1 (one deck left): below a 16 v 10 index of stand at 0, so the player hits.
+    # Counting the hole card (+1) would give 0 and a stand. (The shoe value of the index: the
+    # one-deck Illustrious 18 stand only from +2, which would not tell the two apart.)
+    stand_at_0 = {"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": 0}
+    c = cfg([stand_at_0], decks=1, surrender="none")
     cards = [10, 10, 6, 2, 5, 10]  # hit: 5 makes 21; the dealer's 12 draws 10 and busts
     assert play_kernel(c, cards).nets == [1.0]
     assert play_reference(c, cards).nets == [1.0]
