@@ -94,8 +94,8 @@ def composition_at_true_count(
     unseen = 52.0 * decks_remaining
     if not 0.0 < unseen <= full.sum() - v.sum():
         raise ValueError(
-            f"{decks_remaining} decks remaining does not fit a {decks}-deck shoe"
-            + (f" with {v.sum():g} cards known" if v.any() else "")
+            f"{decks_remaining:g} decks remaining does not fit a {decks}-deck shoe"
+            + (f" less the {v.sum():g} known card(s)" if v.any() else "")
         )
     rest = full - v  # the shoe the other seen cards came from
     p = rest / rest.sum()

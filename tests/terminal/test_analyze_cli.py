@@ -1,4 +1,5 @@
-"""`jost analyze` and `jost strategy generate` through Typer's runner (the real CLI app)."""
+"""`jost analyze` and `jost strategy generate` / `indices` through Typer's runner (the real CLI
+app)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from typer.testing import CliRunner
 
 from jost_engine import default_config
 from jost_engine.analysis import basic_chart, game_value
+from jost_engine.analysis.indices import insurance_crossing
 from jost_engine.config import Rules
+from jost_engine.index_plays import (
+    FAB_4,
+    FAB_4_SINGLE_DECK,
+    ILLUSTRIOUS_18,
+    ILLUSTRIOUS_18_INSURANCE_SINGLE_DECK,
+    ILLUSTRIOUS_18_SINGLE_DECK,
+)
 from user_terminal.cli import app
 from user_terminal.profiles_store import profile_problems
 
@@ -70,3 +79,33 @@ def test_strategy_generate_refuses_impossible_rules():
     result = runner.invoke(app, ["strategy", "generate", "--decks", "9"])
     assert result.exit_code == 2
     assert "decks" in result.stderr and "Traceback" not in result.output
+
+
+def test_strategy_indices_prints_the_computed_indices_and_the_named_set_played():
+    result = runner.invoke(app, ["strategy", "indices", "--decks", "1", "--h17", "--no-das",
+                                 "--surrender", "none", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["decks_remaining"] == 0.5
+    rows = {row["play"]: row for row in doc["indices"]}
+    assert len(rows) == 1 + len(ILLUSTRIOUS_18) + len(FAB_4)
+    # these are the rules the one-deck set was computed under: each row is the stored value
+    for play in (*ILLUSTRIOUS_18_SINGLE_DECK, *FAB_4_SINGLE_DECK):
+        row = rows[f"{play['hand']} v {play['dealer_up']} {play['action']}"]
+        assert row["index"] == row["named_set"] == play["at_or_above"]
+        assert row["direction"] == "at_or_above"
+        assert abs(row["crossing"] - row["index"]) <= 0.5
+    insurance = rows["insurance"]
+    assert insurance["crossing"] == insurance_crossing(1)
+    assert insurance["index"] == insurance["named_set"] == ILLUSTRIOUS_18_INSURANCE_SINGLE_DECK
+
+
+def test_strategy_indices_table_and_refusals():
+    shown = runner.invoke(app, ["strategy", "indices", "--double-on", "10_11"])
+    assert shown.exit_code == 0, shown.output
+    assert "16 v 10 stand" in shown.stdout and "6 decks, 3 left" in shown.stdout
+    assert "9 v 2 double: not computed, the rules do not allow doubling" in shown.stdout
+    deep = runner.invoke(app, ["strategy", "indices", "--decks", "2", "--depth", "3"])
+    assert deep.exit_code == 2 and "does not fit a 2-deck shoe" in deep.stderr
+    bad = runner.invoke(app, ["strategy", "indices", "--decks", "0"])
+    assert bad.exit_code == 2 and "decks" in bad.stderr and "Traceback" not in bad.output
