@@ -9,6 +9,11 @@ In production web and workers are different machines; on one small machine they 
 its cores, so the workers start after the submits unless ``--workers-during-submit``.
 ``--url URL --token TOKEN`` measures a service that is already running instead.
 
+Before the measured submits, ``--warmup`` requests (default 400, two seconds at 200/s) go at
+the same rate and are reported on their own line: a new web process opens its database
+connections (one per HTTP thread) on its first requests, and that start-up cost is not the
+steady-state latency a running service shows. ``--warmup 0`` measures from a cold start.
+
 Bounded: at most ``--jobs`` requests, and it gives up after ``--max-seconds``.
 
     python benchmarks/service_load.py                     # 2,000 jobs at 200/s, PostgreSQL+Redis
@@ -234,7 +239,9 @@ class Client:
 # --------------------------------------------------------------------------------------------
 
 
-def submit_at_rate(client: Client, jobs: int, rate: float, max_seconds: float) -> dict:
+def submit_at_rate(
+    client: Client, jobs: int, rate: float, max_seconds: float, first_seed: int = 0
+) -> dict:
     """Submit ``jobs`` small configs, request i due at start + i/rate; latency from its due time."""
     latencies: list[float] = []
     job_ids: list[str] = []
@@ -249,7 +256,8 @@ def submit_at_rate(client: Client, jobs: int, rate: float, max_seconds: float) -
             time.sleep(delay)
         if time.perf_counter() - start > max_seconds:
             return
-        body = {"name": f"bench {i}", "simulation": {"rounds": SMALL_JOB_ROUNDS, "seed": i}}
+        seed = first_seed + i
+        body = {"name": f"bench {seed}", "simulation": {"rounds": SMALL_JOB_ROUNDS, "seed": seed}}
         status, reply = client.request("POST", "/api/submit/", json.dumps(body).encode())
         took = time.perf_counter() - due
         with lock:
@@ -324,6 +332,9 @@ def main() -> int:
     parser.add_argument("--backend", choices=["auto", "postgres-redis", "embedded"], default="auto")
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=200.0, help="submits per second")
+    parser.add_argument(
+        "--warmup", type=int, default=400, help="submits before the measured ones (reported apart)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="Celery workers to start")
     parser.add_argument(
         "--workers-during-submit",
@@ -355,8 +366,13 @@ def main() -> int:
         client = Client(url, token)
         if service is not None and args.workers_during_submit:
             service.start_workers(args.workers)
+        warmup = {"requests": 0, "job_ids": []}
+        if args.warmup > 0:
+            warmup = submit_at_rate(client, args.warmup, args.rate, args.max_seconds, 10**6)
+            warmup.pop("started")
         submitted = submit_at_rate(client, args.jobs, args.rate, args.max_seconds)
         job_ids, started = submitted.pop("job_ids"), submitted.pop("started")
+        job_ids += warmup.pop("job_ids")
         if service is not None and not args.workers_during_submit:
             started = time.perf_counter()  # the drain is timed from the workers' start
             service.start_workers(args.workers)
@@ -364,12 +380,23 @@ def main() -> int:
     finally:
         if service is not None:
             service.stop()
-    figures = {"backend": backend, "workers": args.workers, "submit": submitted, "drain": drained}
+    figures = {
+        "backend": backend,
+        "workers": args.workers,
+        "warmup": warmup,
+        "submit": submitted,
+        "drain": drained,
+    }
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
-        s, d = submitted, drained
+        s, d, w = submitted, drained, warmup
         print(f"backend {backend}, {args.workers} workers, {os.cpu_count()} cores")
+        if w["requests"]:
+            print(
+                f"warmup: {w['requests']} requests at {w['offered_rate']:.0f}/s offered: "
+                f"p50 {w['p50_ms']:.1f} ms, p99 {w['p99_ms']:.1f} ms, max {w['max_ms']:.1f} ms"
+            )
         print(
             f"submit: {s['requests']} requests at {s['offered_rate']:.0f}/s offered "
             f"({s['achieved_rate']:.0f}/s achieved): p50 {s['p50_ms']:.1f} ms, "
@@ -381,7 +408,7 @@ def main() -> int:
             f"run twice {d['run_more_than_once']}"
         )
     ok = drained["lost_or_unfinished"] == 0 and drained["run_more_than_once"] == 0
-    return 0 if ok and not submitted["failures"] else 1
+    return 0 if ok and not submitted["failures"] and not warmup.get("failures") else 1
 
 
 if __name__ == "__main__":

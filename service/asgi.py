@@ -1,31 +1,31 @@
-"""ASGI entry point: Django's HTTP app and the live-progress WebSockets on one port.
+"""ASGI entry point: the Django HTTP app and the live-progress WebSockets on one port.
 
 Served by Gunicorn with Uvicorn workers (see the Procfile and ``service.runner``).
+
+HTTP requests go to Django's WSGI handler on a fixed pool of ``JOST_WEB_THREADS`` threads
+(a2wsgi), not to Django's ASGI handler: every view here is synchronous, and the ASGI handler
+runs each synchronous request in a thread started for that request, which cost more CPU than
+the submit itself and put the submit p99 far over its target at 200 requests/s (the figures
+are in benchmarks/service_load.py's notes). Pool threads keep their persistent database
+connections between requests. WebSockets stay on Channels' asynchronous consumers.
 """
 
 import os
-import warnings
 
-from django.core.asgi import get_asgi_application
+from a2wsgi import WSGIMiddleware
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service.settings")
-# Under ASGI each request runs in a thread of its own, so the web process pools its PostgreSQL
-# connections (service.settings); forking workers (Celery's prefork) never do.
-os.environ.setdefault("JOST_DB_POOL", "10")
-
-# WhiteNoise hands Django its static files as synchronous iterators, which Django reads in a
-# thread under ASGI and warns about on every file; for the workbench's stylesheet that is fine.
-warnings.filterwarnings(
-    "ignore", message="StreamingHttpResponse must consume synchronous iterators", category=Warning
-)
 
 # Django is set up by this call; everything that imports models comes after it.
-http_application = get_asgi_application()
+http_application = WSGIMiddleware(get_wsgi_application(), workers=settings.JOST_WEB_THREADS)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from service.live.auth import JobSocketAuth  # noqa: E402
 from service.live.routing import websocket_urlpatterns  # noqa: E402
+from service.warmup import warm_web_process  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -33,3 +33,4 @@ application = ProtocolTypeRouter(
         "websocket": JobSocketAuth(URLRouter(websocket_urlpatterns)),
     }
 )
+warm_web_process()

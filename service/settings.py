@@ -9,11 +9,12 @@ Variables (all optional):
   DATABASE_URL, CELERY_BROKER_URL / REDIS_URL, CACHE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
   CSRF_TRUSTED_ORIGINS, PORT, JOST_DATA_DIR, JOST_QUEUE, JOST_LOG_LEVEL,
   JOST_MAX_ROUNDS, JOST_MAX_BODY_BYTES, JOST_THROTTLE_USER, JOST_THROTTLE_SUBMIT,
-  JOST_THROTTLE_ANON, JOST_HEARTBEAT_S, JOST_STALE_AFTER_S, JOST_REAPER_INTERVAL_S,
-  JOST_MAX_ATTEMPTS, JOST_PENDING_REDISPATCH_S, JOST_TIME_LIMIT_BASE_S,
-  JOST_TIME_LIMIT_MIN_ROUNDS_PER_S, JOST_PROGRESS_INTERVAL_S, JOST_RETENTION_DAYS,
-  JOST_SHARD_ROUNDS, JOST_DB_POOL (pooled PostgreSQL connections per web process: on under
-  ASGI, where every request has its own thread; never in forking Celery workers).
+  JOST_THROTTLE_ANON, JOST_TOKEN_CACHE_S, JOST_WEB_THREADS, JOST_HEARTBEAT_S,
+  JOST_STALE_AFTER_S, JOST_REAPER_INTERVAL_S, JOST_MAX_ATTEMPTS, JOST_PENDING_REDISPATCH_S,
+  JOST_TIME_LIMIT_BASE_S, JOST_TIME_LIMIT_MIN_ROUNDS_PER_S, JOST_PROGRESS_INTERVAL_S,
+  JOST_RETENTION_DAYS, JOST_SHARD_ROUNDS, JOST_DB_POOL (a pool of that many PostgreSQL
+  connections per process, in place of one persistent connection per thread; off by default,
+  never in forking workers).
 """
 
 from __future__ import annotations
@@ -165,10 +166,10 @@ def _databases() -> dict[str, Any]:
     url = _env_str("DATABASE_URL")
     if url:
         db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-        pool = _env_number("JOST_DB_POOL", 0)  # service.asgi turns it on for the web server
+        pool = _env_number("JOST_DB_POOL", 0)
         if db["ENGINE"] == "django.db.backends.postgresql" and pool > 0:
-            # Under ASGI every request runs in its own thread, so a persistent connection per
-            # thread is a new connection per request (~7 ms of CPU); a pool shares a few.
+            # for servers that run each request in a new thread, where a persistent connection
+            # per thread would be a new connection per request (~7 ms of CPU)
             db["CONN_MAX_AGE"] = 0
             db["CONN_HEALTH_CHECKS"] = False  # the pool hands out live connections
             db.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool}
@@ -246,6 +247,10 @@ LOGGING = {
 
 JOST_MAX_ROUNDS = _env_number("JOST_MAX_ROUNDS", 1_000_000_000)
 JOST_MAX_BODY_BYTES = _env_number("JOST_MAX_BODY_BYTES", 256 * 1024)
+# seconds a web process remembers a checked API token (service.api.authentication); 0 = off
+JOST_TOKEN_CACHE_S = _env_number("JOST_TOKEN_CACHE_S", 5.0, float)
+# threads per web process serving HTTP under ASGI (service.asgi), each with its own connection
+JOST_WEB_THREADS = _env_number("JOST_WEB_THREADS", 8)
 DATA_UPLOAD_MAX_MEMORY_SIZE = JOST_MAX_BODY_BYTES
 # How often a running job proves it is alive, and when silence means its worker is gone.
 JOST_HEARTBEAT_S = _env_number("JOST_HEARTBEAT_S", 5.0, float)
@@ -276,7 +281,7 @@ JOST_ENGINE_VERSION = ENGINE_VERSION
 # --------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["service.api.authentication.CachedTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["service.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -358,6 +363,9 @@ if JOST_EMBEDDED_BROKER:
     # The file-system transport has no broadcast channel for remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # publishes through one client instead of building one per message
+        CELERY_BROKER_TRANSPORT = "service.broker:ReusingRedisTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than the longest job: an unacknowledged message is handed out again only
         # after this, and by then the reaper has long since re-queued a job whose worker died.

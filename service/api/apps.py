@@ -7,3 +7,8 @@ class ApiConfig(AppConfig):
     name = "service.api"
     label = "api"
     verbose_name = "JOST API"
+
+    def ready(self) -> None:
+        from service.api.authentication import connect_signals
+
+        connect_signals()

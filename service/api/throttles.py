@@ -3,9 +3,10 @@
 DRF's stock throttles keep a list of every request time per user in the cache and rewrite the
 whole list on each request: at a service's rates that is a read and a write of hundreds of
 timestamps per request, and two processes can overwrite each other's list. These count requests
-per fixed window instead (``add`` then ``incr``, atomic in Redis and in the local-memory cache),
-so every web process shares one exact count. A burst at a window's edge can reach twice the rate
-for a moment; that is the usual trade of fixed windows, and fine for abuse protection.
+per fixed window instead (one pipelined ``INCR`` + ``EXPIRE NX`` on Redis, ``add`` then ``incr``
+in the local-memory cache; atomic in both), so every web process shares one exact count. A
+burst at a window's edge can reach twice the rate for a moment; that is the usual trade of
+fixed windows, and fine for abuse protection.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ class WindowRateThrottle(throttling.SimpleRateThrottle):
         self.window_end = (window + 1) * self.duration
         key = f"{self.key}:w{window}"
         count = 1
-        if not self.cache.add(key, 1, self.duration + 1):
+        if hasattr(self.cache, "count"):  # Redis: one round trip (service.cache)
+            count = self.cache.count(key, self.duration + 1)
+        elif not self.cache.add(key, 1, self.duration + 1):
             try:
                 count = self.cache.incr(key)
             except ValueError:  # the window's key expired between add and incr: start again

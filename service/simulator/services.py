@@ -193,27 +193,31 @@ def job_submit(
         if existing is not None:
             return _replay(existing, digest), False
     now = timezone.now()
+    job = SimulationJob(
+        owner=owner,
+        name=config.name[:200],
+        request_data=config.model_dump(mode="json"),
+        config_digest=digest,
+        engine_version=settings.JOST_ENGINE_VERSION,
+        idempotency_key=key,
+        rounds_total=config.simulation.rounds,
+        created_at=now,
+        queued_at=now,  # cleared again if the message cannot be sent
+        updated_at=now,
+    )
     try:
-        with transaction.atomic():
-            job = SimulationJob.objects.create(
-                owner=owner,
-                name=config.name[:200],
-                request_data=config.model_dump(mode="json"),
-                config_digest=digest,
-                engine_version=settings.JOST_ENGINE_VERSION,
-                idempotency_key=key,
-                rounds_total=config.simulation.rounds,
-                created_at=now,
-                queued_at=now,  # cleared again if the message cannot be sent
-                updated_at=now,
-            )
-            if job.rounds_total > settings.JOST_SHARD_ROUNDS:
-                from service.simulator.shard_services import shards_create, shards_dispatch
+        if job.rounds_total > settings.JOST_SHARD_ROUNDS:
+            from service.simulator.shard_services import shards_create, shards_dispatch
 
+            with transaction.atomic():
+                job.save(force_insert=True)
                 shards_create(job, config, now=now)
                 transaction.on_commit(partial(shards_dispatch, job.pk), robust=True)
-            else:
-                transaction.on_commit(partial(job_dispatch, job.pk, job.rounds_total), robust=True)
+        else:
+            # one INSERT commits on its own (no BEGIN/COMMIT round trips); on_commit sends at
+            # once, or when a transaction the caller holds commits
+            job.save(force_insert=True)
+            transaction.on_commit(partial(job_dispatch, job.pk, job.rounds_total), robust=True)
     except IntegrityError:
         if key is None:
             raise

@@ -55,3 +55,19 @@ def test_a_throttle_without_a_rate_allows_everything():
     cache = ReusingRedisCache(REDIS_URL, {"KEY_PREFIX": f"t{uuid.uuid4().hex}"})
     throttle = _throttle(cache, None)
     assert all(throttle.allow_request(_Request(_User("u")), view=None) for _ in range(50))
+
+
+def test_the_window_counter_counts_in_one_key_that_expires_with_its_window():
+    require(redis_problem())
+    import redis
+
+    cache = ReusingRedisCache(REDIS_URL, {"KEY_PREFIX": f"t{uuid.uuid4().hex}"})
+    assert [cache.count("w", 30) for _ in range(3)] == [1, 2, 3]
+    raw = redis.Redis.from_url(REDIS_URL)
+    key = cache.make_key("w")
+    ttl = raw.ttl(key)
+    assert 0 < ttl <= 30
+    raw.expire(key, 5)  # a later count must not push the window's end back out
+    cache.count("w", 30)
+    assert 0 < raw.ttl(key) <= 5
+    assert cache.get("w") == 4  # the same value Django's cache API reads
