@@ -97,11 +97,15 @@ def composition_at_true_count(
             f"{decks_remaining:g} decks remaining does not fit a {decks}-deck shoe"
             + (f" less the {v.sum():g} known card(s)" if v.any() else "")
         )
+    if (v < 0).any() or (v > full).any():
+        raise ValueError(f"known cards {v.tolist()} are not cards of a {decks}-deck shoe")
     rest = full - v  # the shoe the other seen cards came from
     p = rest / rest.sum()
     m = rest.sum() - unseen  # the seen cards not known
     tau = float(p @ t)
     spread = float(p @ (t - tau) ** 2)
+    if spread == 0.0:
+        raise ValueError("tags that are all equal count nothing")
     rc = true_count * decks_remaining - float(v @ t)  # the other seen cards' count
     seen = m * p + (rc - m * tau) * p * (t - tau) / spread
     left = rest - seen

@@ -108,6 +108,8 @@ def test_impossible_counts_and_depths_are_refused():
         composition_at_true_count(6, 5.9, 12.0)  # 5 cards seen cannot count +70
     with pytest.raises(ValueError, match="does not fit"):
         composition_at_true_count(2, 2.5, 0.0)
+    with pytest.raises(ValueError, match="not cards of a 1-deck shoe"):
+        composition_at_true_count(1, 0.5, 0.0, known=(5, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 
 
 def test_the_insurance_crossing_has_its_closed_form():
