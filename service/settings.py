@@ -250,7 +250,7 @@ JOST_MAX_BODY_BYTES = _env_number("JOST_MAX_BODY_BYTES", 256 * 1024)
 # seconds a web process remembers a checked API token (service.api.authentication); 0 = off
 JOST_TOKEN_CACHE_S = _env_number("JOST_TOKEN_CACHE_S", 5.0, float)
 # threads per web process serving HTTP under ASGI (service.asgi), each with its own connection
-JOST_WEB_THREADS = _env_number("JOST_WEB_THREADS", 8)
+JOST_WEB_THREADS = _env_number("JOST_WEB_THREADS", 4)
 DATA_UPLOAD_MAX_MEMORY_SIZE = JOST_MAX_BODY_BYTES
 # How often a running job proves it is alive, and when silence means its worker is gone.
 JOST_HEARTBEAT_S = _env_number("JOST_HEARTBEAT_S", 5.0, float)
