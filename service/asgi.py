@@ -14,6 +14,7 @@ import os
 
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service.settings")
 
@@ -27,13 +28,24 @@ from service.live.auth import JobSocketAuth  # noqa: E402
 from service.live.routing import websocket_urlpatterns  # noqa: E402
 from service.warmup import warm_web_process  # noqa: E402
 
+
+def _open_connection() -> None:
+    connection.ensure_connection()  # this thread's own (django.db.connection is per thread)
+
+
+# at the server's start (ASGI lifespan), before the first request: the process warms up and
+# every HTTP thread opens its persistent database connection
 http_application = PooledWSGI(
-    _django, threads=settings.JOST_WEB_THREADS, max_body=settings.JOST_MAX_BODY_BYTES
+    _django,
+    threads=settings.JOST_WEB_THREADS,
+    max_body=settings.JOST_MAX_BODY_BYTES,
+    on_startup=warm_web_process,
+    thread_setup=_open_connection,
 )
 application = ProtocolTypeRouter(
     {
         "http": http_application,
+        "lifespan": http_application,
         "websocket": JobSocketAuth(URLRouter(websocket_urlpatterns)),
     }
 )
-warm_web_process()

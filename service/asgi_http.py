@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -26,12 +30,59 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class PooledWSGI:
     """An ASGI app (``http`` scopes) serving a WSGI app on ``threads`` pool threads."""
 
-    def __init__(self, app: WSGIApp, *, threads: int, max_body: int) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        *,
+        threads: int,
+        max_body: int,
+        on_startup: Callable[[], None] | None = None,
+        thread_setup: Callable[[], None] | None = None,
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.threads = threads
+        self.on_startup = on_startup
+        self.thread_setup = thread_setup
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
 
+    async def lifespan(self, receive: Any, send: Any) -> None:
+        """ASGI lifespan: the server's start runs ``on_startup`` and primes the pool threads
+        before the first request (never at import, so importing the app does nothing)."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                loop = asyncio.get_running_loop()
+                if self.on_startup is not None:
+                    await loop.run_in_executor(None, self.on_startup)
+                if self.thread_setup is not None:
+                    await loop.run_in_executor(None, self.prime, self.thread_setup)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.pool.shutdown(wait=True)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def prime(self, setup: Callable[[], None]) -> None:
+        """Start every pool thread now and run ``setup`` once on each (e.g. open its database
+        connection), so the first requests do not pay for it. Best effort: a failure is logged
+        and the thread sets itself up on its first request instead."""
+        barrier = threading.Barrier(self.threads)
+
+        def run() -> None:
+            barrier.wait(timeout=30)  # holds each task on a thread of its own
+            try:
+                setup()
+            except Exception:
+                logger.warning("could not prime an HTTP thread", exc_info=True)
+
+        for started in [self.pool.submit(run) for _ in range(self.threads)]:
+            started.result()
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+            return
         if scope["type"] != "http":
             raise ValueError(f"PooledWSGI serves HTTP, not {scope['type']!r}")
         body = await self._read_body(scope, receive)

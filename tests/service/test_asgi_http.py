@@ -133,3 +133,34 @@ def test_the_service_answers_through_it(user):
     big = [(b"content-length", b"999999999"), (b"content-type", b"application/json")]
     sent = serve(http_application, scope(headers=big), [])
     assert sent[0]["status"] == 413 and b"body_too_large" in sent[1]["body"]
+
+
+def test_priming_runs_once_on_every_pool_thread_and_survives_a_failure():
+    pooled = PooledWSGI(Recorder(), threads=3, max_body=10)
+    seen: list[str] = []
+
+    def setup() -> None:
+        seen.append(threading.current_thread().name)
+        if len(seen) == 2:
+            raise ConnectionError("database down")
+
+    pooled.prime(setup)
+    assert len(seen) == 3 and len(set(seen)) == 3
+
+
+def test_the_server_start_warms_up_and_primes_before_it_completes():
+    calls: list[str] = []
+    pooled = PooledWSGI(
+        Recorder(),
+        threads=2,
+        max_body=10,
+        on_startup=lambda: calls.append("warm"),
+        thread_setup=lambda: calls.append(threading.current_thread().name),
+    )
+    sent = serve(
+        pooled,
+        {"type": "lifespan"},
+        [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}],
+    )
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert calls[0] == "warm" and len(set(calls[1:])) == 2
