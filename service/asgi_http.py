@@ -86,13 +86,15 @@ class PooledWSGI:
         if scope["type"] != "http":
             raise ValueError(f"PooledWSGI serves HTTP, not {scope['type']!r}")
         body = await self._read_body(scope, receive)
+        if body is None:
+            return  # the client left before its body was whole: nothing to answer or to run
         environ = _environ(scope, body)
         loop = asyncio.get_running_loop()
         status, headers, chunks = await loop.run_in_executor(self.pool, self._run, environ)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
 
-    async def _read_body(self, scope: dict[str, Any], receive: Any) -> bytes:
+    async def _read_body(self, scope: dict[str, Any], receive: Any) -> bytes | None:
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return b""  # refused by BodySizeLimitMiddleware from the header alone
@@ -101,7 +103,7 @@ class PooledWSGI:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                return None
             if kept <= self.max_body:  # the chunk that crosses the limit is kept: it is refused
                 part = message.get("body", b"")
                 parts.append(part)

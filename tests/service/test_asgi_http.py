@@ -9,6 +9,8 @@ import pytest
 
 from service.asgi_http import PooledWSGI
 
+EMPTY = {"type": "http.request", "body": b"", "more_body": False}  # a request with no body
+
 
 class Recorder:
     """A WSGI app that answers with what it saw, and notes where and whether it was closed."""
@@ -95,7 +97,7 @@ def test_a_request_in_chunks_reaches_the_app_whole_and_the_answer_comes_back():
 def test_repeated_headers_are_joined_as_a_wsgi_server_joins_them():
     app = Recorder()
     headers = [(b"cookie", b"a=1"), (b"cookie", b"b=2"), (b"accept", b"x"), (b"accept", b"y")]
-    serve(PooledWSGI(app, threads=1, max_body=10), scope("GET", headers), [])
+    serve(PooledWSGI(app, threads=1, max_body=10), scope("GET", headers), [EMPTY])
     assert app.environ["HTTP_COOKIE"] == "a=1; b=2"
     assert app.environ["HTTP_ACCEPT"] == "x,y"
 
@@ -128,7 +130,8 @@ def test_the_service_answers_through_it(user):
     """The real Django app: a 401 in the service's JSON shape, a 413 from the header alone."""
     from service.asgi import http_application
 
-    sent = serve(http_application, scope("GET") | {"path": "/api/jobs/", "query_string": b""}, [])
+    jobs = scope("GET") | {"path": "/api/jobs/", "query_string": b""}
+    sent = serve(http_application, jobs, [EMPTY])
     assert sent[0]["status"] == 401 and b'"error"' in sent[1]["body"]
     big = [(b"content-length", b"999999999"), (b"content-type", b"application/json")]
     sent = serve(http_application, scope(headers=big), [])
@@ -164,3 +167,10 @@ def test_the_server_start_warms_up_and_primes_before_it_completes():
     )
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert calls[0] == "warm" and len(set(calls[1:])) == 2
+
+
+def test_a_client_that_leaves_mid_body_runs_nothing():
+    app = Recorder()
+    partial = [{"type": "http.request", "body": b'{"simulation": {"rounds": 1', "more_body": True}]
+    sent = serve(PooledWSGI(app, threads=1, max_body=1000), scope(), partial)
+    assert sent == [] and app.environ == {}  # a cut body is never taken for a whole one
