@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 
 # the smallest config a client may send; everything else takes its default
 _EXAMPLE = {"name": "warm-up", "simulation": {"rounds": 1000, "seed": 1}}
@@ -20,12 +20,11 @@ _EXAMPLE = {"name": "warm-up", "simulation": {"rounds": 1000, "seed": 1}}
 
 def warm_web_process() -> None:
     """Run the submit path's one-time work now (nothing is written or sent), then freeze."""
-    from service.api import views  # noqa: F401 - the views import the serializers, DRF
     from service.celery_app import app
     from service.simulator import services, tasks  # noqa: F401 - the task registers itself
 
     services.validate_job_config(_EXAMPLE)
-    get_resolver()._populate()
+    # imports the URL conf (views, serializers, DRF) and fills the resolver's tables
     reverse("api:job-status", args=["00000000-0000-0000-0000-000000000000"])
     app.connection_for_write().transport  # noqa: B018 - kombu resolves the transport lazily
     gc.collect()

@@ -130,6 +130,13 @@ def analyze(
         console.print(eor)
 
 
+# the rule options `strategy generate` and `strategy indices` share
+DecksOption = Annotated[int, typer.Option(help="Decks in the shoe (1-8).")]
+H17Option = Annotated[bool, typer.Option("--h17/--s17", help="Dealer hits or stands on soft 17.")]
+DasOption = Annotated[bool, typer.Option("--das/--no-das", help="Double after split.")]
+DoubleOnOption = Annotated[str, typer.Option(help="any_two, 9_10_11 or 10_11.")]
+
+
 def _rules_of(options: dict[str, Any]) -> Rules:
     try:
         return parse_config({"rules": options}).rules
@@ -139,16 +146,14 @@ def _rules_of(options: dict[str, Any]) -> Rules:
 
 @strategy_app.command()
 def generate(
-    decks: Annotated[int, typer.Option(help="Decks in the shoe (1-8).")] = 6,
-    h17: Annotated[
-        bool, typer.Option("--h17/--s17", help="Dealer hits or stands on soft 17.")
-    ] = False,
-    das: Annotated[bool, typer.Option("--das/--no-das", help="Double after split.")] = True,
+    decks: DecksOption = 6,
+    h17: H17Option = False,
+    das: DasOption = True,
     surrender: Annotated[str, typer.Option(help="none, late or early.")] = "late",
     peek: Annotated[
         bool, typer.Option("--peek/--no-peek", help="Dealer peeks, or European no hole card.")
     ] = True,
-    double_on: Annotated[str, typer.Option(help="any_two, 9_10_11 or 10_11.")] = "any_two",
+    double_on: DoubleOnOption = "any_two",
     max_split_hands: Annotated[int, typer.Option(help="Most hands after splits (1-8).")] = 4,
     rsa: Annotated[bool, typer.Option("--rsa", help="Resplit aces.")] = False,
     hsa: Annotated[bool, typer.Option("--hsa", help="Hit split aces.")] = False,
@@ -197,15 +202,13 @@ def generate(
 
 @strategy_app.command()
 def indices(
-    decks: Annotated[int, typer.Option(help="Decks in the shoe (1-8).")] = 6,
-    h17: Annotated[
-        bool, typer.Option("--h17/--s17", help="Dealer hits or stands on soft 17.")
-    ] = False,
-    das: Annotated[bool, typer.Option("--das/--no-das", help="Double after split.")] = True,
+    decks: DecksOption = 6,
+    h17: H17Option = False,
+    das: DasOption = True,
     surrender: Annotated[
         str, typer.Option(help="none, late or early (the Fab 4 use late when none).")
     ] = "late",
-    double_on: Annotated[str, typer.Option(help="any_two, 9_10_11 or 10_11.")] = "any_two",
+    double_on: DoubleOnOption = "any_two",
     depth: Annotated[
         float | None,
         typer.Option(help="Decks remaining the indices are computed at; half the shoe if unset."),
