@@ -9,7 +9,8 @@
 #   JOST_DEV_WORKERS=4 PORT=8001 ./start-dev.sh
 #
 # Settings (environment): PORT (8000), JOST_DEV_WORKERS (2), JOST_DEV_DIR (./.jost-dev),
-# JOST_DEV_PG_PORT (5432), JOST_DEV_REDIS_PORT (6379), JOST_DEV_DB (jost_dev), JOST_PYTHON
+# JOST_DEV_PG_PORT (5432), JOST_DEV_REDIS_PORT (6379), JOST_DEV_REDIS_DB (0), JOST_DEV_DB (jost_dev),
+# JOST_DEV_BIND (127.0.0.1: this machine only; 0.0.0.0 to serve the network), JOST_PYTHON
 # (default: .venv/bin/python, else python3), and any service
 # setting (JOST_SHARD_ROUNDS, ...), passed on to every process.
 set -euo pipefail
@@ -21,6 +22,8 @@ PORT="${PORT:-8000}"
 PG_PORT="${JOST_DEV_PG_PORT:-5432}"
 REDIS_PORT="${JOST_DEV_REDIS_PORT:-6379}"
 DB_NAME="${JOST_DEV_DB:-jost_dev}"
+REDIS_DB="${JOST_DEV_REDIS_DB:-0}"
+BIND="${JOST_DEV_BIND:-127.0.0.1}"
 
 die() {
     echo "start-dev.sh: $*" >&2
@@ -33,6 +36,8 @@ for pair in "PORT=$PORT" "JOST_DEV_PG_PORT=$PG_PORT" "JOST_DEV_REDIS_PORT=$REDIS
     [[ "${pair#*=}" =~ ^[1-9][0-9]{0,4}$ ]] || die "${pair%%=*} must be a port number, got '${pair#*=}'"
 done
 [[ "$DB_NAME" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "JOST_DEV_DB must be a plain name, got '$DB_NAME'"
+[[ "$REDIS_DB" =~ ^([0-9]|1[0-5])$ ]] || die "JOST_DEV_REDIS_DB must be a Redis database number 0-15, got '$REDIS_DB'"
+[[ "$BIND" =~ ^[0-9.]+$|^\[?[0-9a-fA-F:]+\]?$ ]] || die "JOST_DEV_BIND must be an IP address, got '$BIND'"
 
 if [[ -n "${JOST_PYTHON:-}" ]]; then
     PYTHON="$JOST_PYTHON"
@@ -120,7 +125,7 @@ fi
 
 # ---- The service ------------------------------------------------------------------------------
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$DB_NAME"
-export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/$REDIS_DB"
 export JOST_DATA_DIR="${JOST_DATA_DIR:-$DEV_DIR/data}"
 export DJANGO_SETTINGS_MODULE=service.settings
 export PORT PYTHONUNBUFFERED=1
@@ -153,6 +158,8 @@ WORKER="$(procfile worker)"
 BEAT="$(procfile beat)"
 [[ -n "$WEB" && -n "$WORKER" && -n "$BEAT" ]] || die "the Procfile lacks a web, worker or beat line"
 
+# the Procfile serves the network (0.0.0.0); this stack binds JOST_DEV_BIND (this machine only)
+WEB="${WEB//0.0.0.0:/$BIND:}"
 launch web bash -c "exec ${WEB//\$PORT/$PORT}"
 for i in $(seq "$WORKERS"); do
     # one job or shard at a time per worker: add workers (or machines) to scale
@@ -162,7 +169,7 @@ launch beat bash -c "exec $BEAT --schedule '$DEV_DIR/celerybeat-schedule'"
 
 for _ in $(seq 300); do
     if "$PYTHON" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/readyz', timeout=2)" 2>/dev/null; then
-        say "ready: http://127.0.0.1:$PORT  ($WORKERS workers + beat; logs and pids in $DEV_DIR)"
+        say "ready: http://$BIND:$PORT  ($WORKERS workers + beat; logs and pids in $DEV_DIR)"
         say "a token: . $DEV_DIR/env && python -m service.manage jost_token alice"
         say "stop:    ./stop-dev.sh"
         exit 0

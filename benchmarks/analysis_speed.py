@@ -37,8 +37,9 @@ def main() -> None:
 
     from jost_engine.analysis import chart_cache
     from jost_engine.analysis.basic_strategy import generate_chart
-    from jost_engine.analysis.game_value import UP_CARDS, game_value
+    from jost_engine.analysis.game_value import game_value
     from jost_engine.analysis.hand_values import Policy, new_dealer_memo
+    from jost_engine.chart_vocabulary import UP_VALUES
     from jost_engine.config import Rules
     from jost_engine.strategy import decision_tables
 
@@ -53,7 +54,7 @@ def main() -> None:
             chart_cache._memory.clear()
             r = Rules(**rules)
             t0 = time.perf_counter()
-            memos = {up: new_dealer_memo() for up in UP_CARDS}  # as analyze() shares them
+            memos = {up: new_dealer_memo() for up in UP_VALUES}  # as analyze() shares them
             chart, steps = generate_chart(r, memos)
             t1 = time.perf_counter()
             cd = game_value(r, dealer_memos=memos).ev

@@ -6,22 +6,27 @@ no surrender, total-dependent basic strategy, cut card at 75%; flat bet, and Hi-
 ramp (true count floored over exact decks remaining), with the Illustrious 18, and with a second
 hand from +2 (engine only). Prints one ``key value`` line per figure.
 
-    python benchmarks/engine_speed.py [--rounds N] [--memory]
+    python benchmarks/engine_speed.py [--rounds N] [--memory] [--instructions]
 
 ``--memory`` also runs a one-billion-round job and reports its peak resident memory.
-Compile time is excluded from the per-core figures (numba caches the kernel on disk; the first
-call in a new process loads it) and reported on its own line.
+``--instructions`` also counts instructions per round under valgrind's callgrind (engine and
+refsim, the reliable comparison on a shared, noisy machine; minutes).
+Compile time is excluded from the per-core figures (numba caches each variant of the round loop
+on disk; the first call in a new process loads it); the compile time of each variant from an
+empty cache is reported on its own lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -77,6 +82,113 @@ def refsim_config(rounds: int, counting: bool, indices: bool = False) -> dict:
     return data
 
 
+def case_config(name: str, rounds: int) -> dict:
+    """The benchmark's games: refsim.c's, and the variants of it each figure is about."""
+    if name in ("flat", "hilo_ramp"):
+        return refsim_config(rounds, name == "hilo_ramp")
+    if name == "hilo_ramp_i18":
+        return refsim_config(rounds, True, indices=True)
+    if name == "hilo_ramp_i18_fab4":  # Fab 4 are surrender indices: late surrender here
+        data = refsim_config(rounds, True)
+        data["rules"]["surrender"] = "late"
+        data["strategy"]["deviations"] = ["illustrious_18", "fab_4"]
+        return data
+    if name == "hilo_ramp_spots":  # two hands from +2 (a round at +2 or more plays two)
+        data = refsim_config(rounds, True)
+        data["betting"]["spots_by_count"] = [{"true_count": 2, "spots": 2}]
+        return data
+    if name == "two_spots":  # two hands every round, flat
+        data = refsim_config(rounds, False)
+        data["betting"]["spots"] = 2
+        return data
+    if name == "seven_seats":  # our spot and six other players
+        data = refsim_config(rounds, False)
+        data["simulation"]["players_at_table"] = 7
+        return data
+    if name == "default_config":
+        return default_config().model_dump(mode="json")
+    raise ValueError(name)
+
+
+def compile_seconds(name: str) -> float:
+    """A fresh interpreter with an empty numba cache: compiling the game's loop variant (and the
+    rare-path functions it calls), measured as its first warm-up."""
+    data = json.dumps(case_config(name, 1000))
+    code = (
+        "import json, sys, time\n"
+        "from jost_engine import warm\n"
+        "cfg = json.loads(sys.argv[1])\n"
+        "t = time.perf_counter(); warm.warm_up(cfg); print(time.perf_counter() - t)\n"
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        out = subprocess.run(
+            [sys.executable, "-c", code, data], check=True, capture_output=True, text=True, env=env
+        )
+    return float(out.stdout.strip())
+
+
+TOGGLE_C = "#include <valgrind/callgrind.h>\nvoid cg_toggle(void) { CALLGRIND_TOGGLE_COLLECT; }\n"
+COUNT_PY = """\
+import ctypes, json, sys
+from jost_engine import Shard, parse_config, run_shard
+from jost_engine.table import prepare
+cfg = parse_config(json.loads(sys.argv[1])); t = prepare(cfg); rounds = int(sys.argv[2])
+run_shard(cfg, Shard(0, 1000, 1), tables=t)
+toggle = ctypes.CDLL(sys.argv[3]).cg_toggle
+toggle(); run_shard(cfg, Shard(0, rounds, 1), tables=t); toggle()
+"""
+# valgrind's CPU lacks AVX-512: both sides are built for one fixed x86-64 model, so that the
+# engine's numba cache built natively is loaded (not recompiled) under valgrind
+COUNT_CPU = {
+    "NUMBA_CPU_NAME": "haswell",
+    "NUMBA_CPU_FEATURES": "+64bit,+avx,+avx2,+bmi,+bmi2,+cmov,+cx16,+cx8,+f16c,+fma,+fxsr,"
+    "+lzcnt,+mmx,+movbe,+popcnt,+sse,+sse2,+sse3,+sse4.1,+sse4.2,+ssse3,+xsave",
+}
+
+
+def _collected(stderr: str) -> int:
+    line = next(x for x in stderr.splitlines() if "Collected" in x)
+    return int(line.split()[-1])
+
+
+def instructions_per_round(names: list[str], rounds: int = 50_000) -> dict[str, float]:
+    """Instructions per round under callgrind: the engine's timed shard only (collection
+    toggled around it), refsim.c's as the difference of two lengths."""
+    if shutil.which("valgrind") is None or shutil.which("gcc") is None:
+        return {}
+    BUILD.mkdir(parents=True, exist_ok=True)
+    (BUILD / "cg_toggle.c").write_text(TOGGLE_C)
+    lib = BUILD / "libcg_toggle.so"
+    gcc = ["gcc", "-O2", "-shared", "-fPIC", "-o", str(lib), str(BUILD / "cg_toggle.c")]
+    subprocess.run(gcc, check=True)
+    env = {**os.environ, **COUNT_CPU}
+    cg = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    counts: dict[str, float] = {}
+    for name in names:
+        data = json.dumps(case_config(name, rounds))
+        cmd = [sys.executable, "-c", COUNT_PY, data, str(rounds), str(lib)]
+        subprocess.run(cmd, check=True, env=env, capture_output=True)  # natively: the cache
+        done = subprocess.run(
+            [*cg, "--collect-atstart=no", *cmd], env=env, capture_output=True, text=True
+        )
+        counts[name] = _collected(done.stderr) / rounds
+    exe = BUILD / "refsim_x86-64-v3"
+    build = ["gcc", "-O2", "-march=x86-64-v3", "-o", str(exe), str(REFSIM_C), "-lm"]
+    if REFSIM_C.exists():
+        subprocess.run(build, check=True)
+        for ramp in (0, 1):
+            runs = [
+                subprocess.run(
+                    [*cg, str(exe), str(n), "1", str(ramp)], capture_output=True, text=True
+                )
+                for n in (1_000_000, 3_000_000)
+            ]
+            total = _collected(runs[1].stderr) - _collected(runs[0].stderr)
+            counts[f"refsim_{'hilo_ramp' if ramp else 'flat'}"] = total / 2_000_000
+    return counts
+
+
 def build_refsim() -> Path | None:
     if not REFSIM_C.exists() or shutil.which("gcc") is None:
         return None
@@ -106,7 +218,7 @@ def engine_one_core(data: dict, rounds: int) -> float:
 
 
 def engine_all_cores(data: dict, rounds: int, workers: int) -> float:
-    """Steady-state rounds per second on ``workers`` processes (the worker server already up)."""
+    """Steady-state rounds per second on ``workers`` processes (already started and warm)."""
     warm = {**data, "simulation": {**data["simulation"], "rounds": 100_000 * workers}}
     run_simulation_from_config(warm, workers=workers)
     data = {**data, "simulation": {**data["simulation"], "rounds": rounds}}
@@ -115,7 +227,7 @@ def engine_all_cores(data: dict, rounds: int, workers: int) -> float:
 
 
 def cold_parallel_start_seconds(workers: int) -> float:
-    """A fresh interpreter's first parallel run of a tiny job: the worker server's start-up."""
+    """A fresh interpreter's first parallel run of a tiny job: starting its worker processes."""
     code = (
         "import time\n"
         "from jost_engine import default_config, run_simulation_from_config\n"
@@ -148,8 +260,8 @@ def first_call_seconds() -> float:
 class TreeMemory:
     """Peak memory (PSS) of this process and all its descendants (workers, worker server).
 
-    Sampled from /proc every 0.2 s while a job runs: the workers are children of the
-    forkserver, not of this process, so getrusage cannot see them.
+    Sampled from /proc every 0.2 s while a job runs: the workers outlive the run (warm for the
+    next one), and getrusage counts only children that have been waited for.
     """
 
     def __init__(self) -> None:
@@ -204,6 +316,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30_000_000)
     parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--instructions", action="store_true")
     args = parser.parse_args()
     workers = default_workers()
     rounds = args.rounds
@@ -214,7 +327,7 @@ def main() -> None:
     print(f"cold_parallel_start_seconds {cold_parallel_start_seconds(workers):.3f}")
     exe = build_refsim()
     for label, counting in (("flat", False), ("hilo_ramp", True)):
-        data = refsim_config(rounds, counting)
+        data = case_config(label, rounds)
         ref = run_refsim(exe, rounds, int(counting)) if exe else None
         one = engine_one_core(data, rounds)
         many = engine_all_cores(data, rounds * workers, workers)
@@ -224,16 +337,26 @@ def main() -> None:
             print(f"{label}.engine_vs_refsim {one / ref:.3f}")
         print(f"{label}.engine_{workers}cores_rounds_per_s {many:.0f}")
         print(f"{label}.scaling_{workers}cores {many / one:.3f}")
-    flat = engine_one_core(refsim_config(rounds, False), rounds)
-    i18 = engine_one_core(refsim_config(rounds, True, indices=True), rounds)
-    print(f"hilo_ramp_i18.engine_1core_rounds_per_s {i18:.0f}")
-    print(f"hilo_ramp_i18.flat_over_i18 {flat / i18:.3f}")
-    # two hands from +2 (rounds per second; such a round plays two hands)
-    spots = refsim_config(rounds, True)
-    spots["betting"]["spots_by_count"] = [{"true_count": 2, "spots": 2}]
-    print(f"hilo_ramp_spots.engine_1core_rounds_per_s {engine_one_core(spots, rounds):.0f}")
+    flat = engine_one_core(case_config("flat", rounds), rounds)
+    for name in ("hilo_ramp_i18", "hilo_ramp_i18_fab4"):
+        rate = engine_one_core(case_config(name, rounds), rounds)
+        print(f"{name}.engine_1core_rounds_per_s {rate:.0f}")
+        print(f"{name}.flat_over_it {flat / rate:.3f}")
+    # rounds per second; a round of these plays several hands
+    for name in ("hilo_ramp_spots", "two_spots", "seven_seats"):
+        rate = engine_one_core(case_config(name, rounds), rounds)
+        print(f"{name}.engine_1core_rounds_per_s {rate:.0f}")
+        print(f"{name}.over_flat {rate / flat:.3f}")
     default = default_config().model_dump(mode="json")
     print(f"default_config.engine_1core_rounds_per_s {engine_one_core(default, rounds):.0f}")
+    # each feature set's loop compiles on first use only (flat, counted plays, several seats)
+    for name in ("flat", "hilo_ramp_i18", "two_spots"):
+        print(f"compile_seconds.{name} {compile_seconds(name):.1f}")
+    if args.instructions:
+        for name, count in instructions_per_round(
+            ["flat", "hilo_ramp", "hilo_ramp_i18_fab4", "two_spots", "seven_seats"]
+        ).items():
+            print(f"instructions_per_round.{name} {count:.0f}")
     if args.memory:
         data = refsim_config(1_000_000_000, False)
         start = time.perf_counter()

@@ -2,7 +2,7 @@
 
 Private. Nothing here validates or allocates on the common path; the public API (`jost_engine.
 table`, `jost_engine.shards`) prepares every array. The layout follows what made a numba loop
-beat a tight C loop on this machine (see ../shared/PERFORMANCE.md): the common path of a round
+beat a tight C loop on this machine (the design notes' PERFORMANCE.md): the common path of a round
 lives in the loop body with plain local variables; rare paths (splits, other seats, shuffling
 the next block) are separate functions; the RNG is xoshiro256** in uint64 arithmetic on scalars.
 
@@ -22,138 +22,19 @@ exactly.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
-# --- parameter vector layout (int64) -------------------------------------------------------
-P_NCARDS = 0  # cards in the shoe
-P_CUT = 1  # reshuffle before a round once this many cards are dealt
-P_CONTINUOUS = 2  # 1: every round from a full, freshly shuffled shoe
-P_H17 = 3
-P_PEEK = 4  # 1: dealer checks for blackjack; 0: European no hole card
-P_TAKES_ALL = 5  # ENHC dealer blackjack takes doubles and splits too
-P_BJ_WIN = 6  # blackjack win per unit bet, in SCALE units (1.5 * SCALE for 3:2)
-P_SCALE = 7
-P_MAX_HANDS = 8
-P_RSA = 9
-P_HSA = 10
-P_SURRENDER = 11  # 0 none, 1 late, 2 early
-P_INS_OFFERED = 12
-P_INS_ON = 13  # 1: take insurance (and even money) when true count >= P_INS_TC
-P_INS_TC = 14
-P_OTHERS = 15  # other players at the table (seats after ours)
-P_TC_ROUNDING = 16  # 0 floor, 1 truncate, 2 nearest
-# 17-19: unused (the true count's divisors come as the tc_den / tc_inv arrays)
-P_TC_MAX = 20  # true counts are clipped to [-TC_MAX, TC_MAX] for the tables
-P_BLOCK = 21  # lazy-shuffle block size
-P_TRACE = 22  # 1: record each round's net result in the trace array
-P_IRC = 23  # initial running count after a shuffle (times TAG_DEN)
-P_LOOKAHEAD = 24  # cards made ready before each round, so the deal needs no checks
-P_TC_MUL = 25  # true count = floor(running count * TC_MUL / tc_den[cards remaining])
-P_HAS_INDEX = 26  # 1: index plays are in force (see jost_engine.index_plays)
-P_WONG_IN_ON = 27  # back-counting: start playing when the true count >= P_WONG_IN
-P_WONG_IN = 28
-P_WONG_OUT_ON = 29  # leave when the true count < P_WONG_OUT
-P_WONG_OUT = 30
-P_TRIP_ON = 31  # 1: follow bankroll trips (risk of ruin measured, not only computed)
-P_TRIP_BANKROLL = 32  # the bankroll each trip starts with, in SCALE units
-P_TRIP_ROUNDS = 33  # rounds played per trip
-P_ASC = 34  # 1: an ace side count adjusts the betting count (tags packed, see ASC_SHIFT)
-N_PARAMS = 35
-
-# With an ace side count each card's tag carries two counts in one integer, so dealing a card
-# stays one addition: the playing tag in the low ASC_SHIFT bits (signed) and, above them, the
-# betting tag times 13 (jost_engine.table.ace_side_count_tags). The running count splits the
-# same way; both parts are read at most twice a round.
-ASC_SHIFT = 24
-ASC_HALF = 1 << (ASC_SHIFT - 1)
-
-# --- shoe state vector (int64): shared with the rare-path functions -------------------------
-S_POS = 0  # next card to deal
-S_READY = 1  # end of the shuffled prefix
-S_RC = 2  # running count of every card dealt since the shuffle (times TAG_DEN)
-S_ROUND_START = 3  # first card of the round in play
-S_SHUFFLES = 4
-S_PLAYING = 5  # 1 while the player has a bet out (0 while wonged out: watching)
-S_TRIP_BANK = 6  # the current trip's bankroll (SCALE units)
-S_TRIP_LEN = 7  # rounds played in the current trip
-N_SHOE_STATE = 8
-
-# --- resolved actions in the decision tables ----------------------------------------------
-A_HIT = 0
-A_STAND = 1
-A_DOUBLE = 2
-A_SURRENDER = 3
-# pair table: 0 play the total, 1 split, 2 surrender
-PAIR_SPLIT = 1
-PAIR_SURRENDER = 2
-# decision contexts
-CTX_FIRST = 0  # the round's first two cards
-CTX_SPLIT = 1  # two cards after a split
-CTX_LATER = 2  # three or more cards
-
-# --- counters (int64) ----------------------------------------------------------------------
-C_ROUNDS = 0
-C_HANDS = 1
-C_INITIAL_BET = 2  # units
-C_WAGERED = 3  # units, doubles and splits included, insurance excluded
-C_NET = 4  # SCALE units
-C_NET2 = 5  # SCALE units squared
-C_BET2 = 6  # units squared
-C_NET_BET = 7  # SCALE units times units
-C_BLACKJACK = 8
-C_WIN = 9
-C_PUSH = 10
-C_LOSS = 11
-C_SURRENDER = 12
-C_BUST = 13
-C_DOUBLE = 14
-C_SPLIT_ROUNDS = 15
-C_INSURANCE = 16
-C_DEALER_BJ = 17
-C_SHUFFLES = 18
-C_OBSERVED = 19  # rounds dealt, including those watched while wonged out
-C_TRIPS = 20  # bankroll trips finished (ruined, or played to their length)
-C_TRIPS_RUINED = 21
-N_COUNTERS = 22
-
-# per-true-count table columns
-T_ROUNDS = 0
-T_NET = 1
-T_NET2 = 2
-T_BET = 3
-N_TC_COLS = 4
-
-# hand flags written by _play_seat
-F_STAND = 0
-F_BUST = 1
-F_SURRENDER = 2
-
-MAX_HANDS = 8
-MAX_SPOTS = 3
-# a seat's final hands in one array: totals, then bet multipliers, then flags (MAX_HANDS each)
-H_MULT = MAX_HANDS
-H_FLAG = 2 * MAX_HANDS
-H_STRIDE = 3 * MAX_HANDS
-# our second and third spots: each a seat's hands, then its hand count and natural flag
-X_NH = H_STRIDE
-X_NAT = H_STRIDE + 1
-X_STRIDE = H_STRIDE + 2
+from jost_engine.kernel_layout import *  # noqa: F403 - the layout's names, frozen in as constants
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _TWO32 = np.uint64(1 << 32)
 
 
-@njit(cache=True)
-def _di(ctx, soft, value, up):
-    """Index into the flattened decision table ``dec[context, soft, value, up]`` (3×2×22×11)."""
-    return ((ctx * 2 + soft) * 22 + value) * 11 + up
-
-
-@njit(cache=True)
-def _pi(ctx, card, up):
-    """Index into the flattened pair table ``pairs[context, card, up]`` (2×11×11)."""
-    return (ctx * 11 + card) * 11 + up
+_di = njit(cache=True)(decision_index)
+_pi = njit(cache=True)(pair_index)
 
 
 @njit(cache=True)
@@ -218,6 +99,11 @@ def _early_surrender(p1, p2, up, max_hands, dec, pairs, dev_first, pair_first, d
     return act == A_SURRENDER
 
 
+# Lemire's rejection threshold (2**32 - m) % m for every shoe size m (8 decks at most): read
+# only in the rare case that needs it, so the hot loop never computes a division.
+_REJECT_BELOW = np.array([0] + [(2**32 - m) % m for m in range(1, 52 * 8 + 1)], dtype=np.uint64)
+
+
 @njit(cache=True)
 def _pick(i, n, s0, s1, s2, s3):
     """A uniform position in ``[i, n)`` for Fisher-Yates step ``i``, and the new RNG state.
@@ -239,7 +125,7 @@ def _pick(i, n, s0, s1, s2, s3):
         s3 = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
         prod = (x >> np.uint64(32)) * m
         low = prod & _MASK32
-        if low >= m or low >= (_TWO32 - m) % m:
+        if low >= m or low >= _REJECT_BELOW[m]:
             return np.uint64(i) + (prod >> np.uint64(32)), s0, s1, s2, s3
 
 
@@ -446,337 +332,589 @@ def _play_spots(
 
 
 @njit(cache=True)
-def _settle_spots(extra, bet, scale, bj_win, takes_all, dealer_bj, dv, xs, counters):
-    """Net result of our second and third spots (insurance apart); their outcomes counted.
-
-    As the first spot's settlement: a surrender costs half the bet, a natural pays
-    ``bj_win`` (or pushes a dealer blackjack), and a dealer blackjack takes every bet of a
-    spot (``takes_all``: the no-hole-card game's doubles and splits) or its original bet.
-    """
-    half = scale // 2
-    net = 0
-    for j in range(extra):
-        base = j * X_STRIDE
-        nh = xs[base + X_NH]
-        nat = xs[base + X_NAT] == 1
-        if dealer_bj == 1:
-            if xs[base + H_FLAG] == F_SURRENDER and nh == 1:
-                net -= bet * half
-            elif nat:
-                pass
-            elif takes_all == 1:
-                for k in range(nh):
-                    net -= bet * xs[base + H_MULT + k] * scale
-            else:
-                net -= bet * scale
-        elif nat:
-            net += bet * bj_win
-        else:
-            for k in range(nh):
-                f = xs[base + H_FLAG + k]
-                stake = bet * xs[base + H_MULT + k] * scale
-                if f == F_SURRENDER:
-                    net -= bet * half
-                elif f == F_BUST:
-                    net -= stake
-                elif dv > 21 or xs[base + k] > dv:
-                    net += stake
-                elif xs[base + k] < dv:
-                    net -= stake
-        # outcomes per final hand, as for the first spot
-        counters[C_HANDS] += nh
-        for k in range(nh):
-            f = xs[base + H_FLAG + k]
-            counters[C_WAGERED] += bet * xs[base + H_MULT + k]
-            if xs[base + H_MULT + k] == 2:
-                counters[C_DOUBLE] += 1
-            if f == F_SURRENDER:
-                counters[C_SURRENDER] += 1
-            elif nat and dealer_bj == 0:
-                counters[C_BLACKJACK] += 1
-            elif dealer_bj == 1:
-                if nat:
-                    counters[C_PUSH] += 1
-                else:
-                    counters[C_LOSS] += 1
-                    if f == F_BUST:
-                        counters[C_BUST] += 1
-            elif f == F_BUST:
-                counters[C_LOSS] += 1
-                counters[C_BUST] += 1
-            elif dv > 21 or xs[base + k] > dv:
-                counters[C_WIN] += 1
-            elif xs[base + k] < dv:
-                counters[C_LOSS] += 1
-            else:
-                counters[C_PUSH] += 1
-    return net
+def _u(i):
+    """An index known to be non-negative, as unsigned: numba then skips the negative-index
+    fix-up it adds to every signed index (a compare and an add on the hottest reads)."""
+    return np.uint64(i)
 
 
 @njit(cache=True)
-def simulate_chunk(
-    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, bet_by_tc, tc_den, tc_inv,
-    n_rounds, counters, by_tc, trace,
-):  # fmt: skip
-    """Play ``n_rounds`` rounds, continuing from the shoe/RNG state, adding to the counters."""
-    n = prm[P_NCARDS]
-    cut = prm[P_CUT]
-    continuous = prm[P_CONTINUOUS]
-    h17 = prm[P_H17]
-    peek = prm[P_PEEK]
-    takes_all = prm[P_TAKES_ALL]
-    bj_win = prm[P_BJ_WIN]
-    scale = prm[P_SCALE]
+def _settle_split(h, nh, bet, scale, takes_all, dealer_bj, dv, counters):
+    """A split round's net result (insurance apart) and its wager; its outcomes counted.
+
+    Rare (about one round in forty), so it lives outside the loop and counts straight into
+    ``counters``; a split hand is never a natural, and a round that split surrendered nothing
+    before the split.
+    """
     half = scale // 2
-    max_hands = prm[P_MAX_HANDS]
-    surrender = prm[P_SURRENDER]
-    ins_offered = prm[P_INS_OFFERED]
-    ins_on = prm[P_INS_ON]
-    ins_tc = prm[P_INS_TC]
-    others = prm[P_OTHERS]
-    tc_max = prm[P_TC_MAX]
-    irc = prm[P_IRC]
-    tracing = prm[P_TRACE]
-    tc_mul = prm[P_TC_MUL]
-    has_index = prm[P_HAS_INDEX]
-    wong_in_on = prm[P_WONG_IN_ON]
-    wong_in = prm[P_WONG_IN]
-    wong_out_on = prm[P_WONG_OUT_ON]
-    wong_out = prm[P_WONG_OUT]
-    playing = ss[S_PLAYING]
-    trip_on = prm[P_TRIP_ON]
-    trip_bankroll = prm[P_TRIP_BANKROLL]
-    trip_rounds = prm[P_TRIP_ROUNDS]
-    trip_bank = ss[S_TRIP_BANK]
-    trip_len = ss[S_TRIP_LEN]
-    n_trips = 0
-    n_ruined = 0
-    n_out = 0
-    tc_rounding = prm[P_TC_ROUNDING]
-    block = prm[P_BLOCK]
-    asc = prm[P_ASC]
-    n_tc = 2 * tc_max + 1  # bet_by_tc holds the bets, then the spots, per true count
-    deal_one = 2 * (others + 1) + 1 + peek  # cards of the initial deal with one spot
-    lookahead_one = max(prm[P_LOOKAHEAD], deal_one)
-
-    # counters live in registers during the chunk and are written back at the end
-    n_hands = 0
-    n_initial = 0
-    n_wagered = 0
-    s_net = 0
-    s_net2 = 0
-    s_bet2 = 0
-    s_net_bet = 0
-    n_bj = 0
-    n_win = 0
-    n_push = 0
-    n_loss = 0
-    n_surr = 0
-    n_bust = 0
-    n_double = 0
-    n_split = 0
-    n_ins = 0
-    n_dbj = 0
-    pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
-
-    h = np.empty(H_STRIDE, np.int64)  # our (first) spot's final hands
-    o = np.empty(H_STRIDE, np.int64)  # another player's
-    # the seats after our first spot: our other spots first, then the other players
-    o_c1 = np.empty(others + MAX_SPOTS, np.int64)
-    o_c2 = np.empty(others + MAX_SPOTS, np.int64)
-    xs = np.zeros((MAX_SPOTS - 1) * X_STRIDE, np.int64)  # our second and third spots
-    dv = 0
-
-    for r in range(n_rounds):
-        # ---- shuffle, count and bet: all before the round's first card
-        if continuous == 1 or pos >= cut:
-            pos = 0
-            ready = 0
-            rc = irc
-            shuffles += 1
-            playing = 1 - wong_in_on  # a new shoe: play it, or watch for the count to rise
-        # the true count (CONFIG.md), exactly: tc_den[remaining] is the divisor for the cards
-        # left (decks estimated per the config, times the tag denominator)
-        remaining = n - pos
-        rc_bet = rc
-        if asc == 1:
-            rc_bet = (rc + ASC_HALF) >> ASC_SHIFT  # the ace-adjusted count, times 13
-        tc = _true_count(rc_bet, tc_mul, tc_den[remaining], tc_inv[remaining], tc_rounding)
-        if tc > tc_max:
-            tc = tc_max
-        elif tc < -tc_max:
-            tc = -tc_max
-        tci = tc + tc_max
-        # back-counting: leave below the exit count, come in at the entry count
-        if wong_out_on == 1 and playing == 1 and tc < wong_out:
-            playing = 0
-        elif wong_in_on == 1 and playing == 0 and tc >= wong_in:
-            playing = 1
-        # while watching, the seat is played by a basic-strategy player whose results are not
-        # recorded, so the shoe is used as if someone played it
-        bet = bet_by_tc[tci] if playing == 1 else 1
-        idx_on = has_index * playing
-        # spots by count: our extra spots sit right after the first, before the other players
-        extra = bet_by_tc[n_tc + tci] - 1 if playing == 1 else 0
-        seats = others + extra
-        deal = deal_one + 2 * extra
-        lookahead = lookahead_one if extra == 0 else max(lookahead_one, deal)
-
-        # ---- the deal
-        round_start = pos
-        if pos + lookahead > ready:
-            # shuffle ahead the deal's cards and most rounds' draws, in one call
-            pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _shuffle_ahead(
-                shoe, n, block, irc, max(deal, min(lookahead, n - pos)),
-                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
-            )  # fmt: skip
-        # every dealt card joins the running count as it is dealt (read before the next round)
-        c = shoe[pos]
-        pos += 1
-        rc += c >> 4
-        p1 = c & 15
-        for s in range(seats):
-            c = shoe[pos]
-            pos += 1
-            rc += c >> 4
-            o_c1[s] = c & 15
-        c = shoe[pos]
-        pos += 1
-        rc += c >> 4
-        up = c & 15
-        c = shoe[pos]
-        pos += 1
-        rc += c >> 4
-        p2 = c & 15
-        for s in range(seats):
-            c = shoe[pos]
-            pos += 1
-            rc += c >> 4
-            o_c2[s] = c & 15
-        hole = 0
-        hole_tag = 0
-        if peek == 1:
-            c = shoe[pos]
-            pos += 1
-            hole_tag = c >> 4
-            rc += hole_tag
-            hole = c & 15
-        # the count index plays and insurance read: the cards face up on the table, so every
-        # card dealt but the hole card (which stays unknown, and in the cards remaining)
-        tc_play = tc
-        if idx_on == 1 or (ins_on == 1 and playing == 1):
-            unseen = n - pos + peek
-            rc_play = rc - hole_tag
-            if asc == 1:
-                rc_play = _split_count(rc_play)[1]  # index plays use the ace-neutral count
-            tc_play = _true_count(rc_play, tc_mul, tc_den[unseen], tc_inv[unseen], tc_rounding)
-
-        net = 0
-        nh = 1
-        insured = 0
-        split_round = 0
-        dealer_bj = 0
-        pbj = (p1 + p2 == 11) and (p1 == 1 or p2 == 1)
-        total = p1 + p2
-        ace = p1 == 1 or p2 == 1
-
-        # ---- insurance / even money (decided before the peek)
-        if up == 1 and ins_offered == 1 and ins_on == 1 and playing == 1 and tc_play >= ins_tc:
-            insured = 1
-
-        # ---- early surrender: before the dealer checks
-        early_out = False
-        if surrender == 2 and not pbj:
-            early_out = _early_surrender(
-                p1, p2, up, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on, tc_play
-            )
-
-        if peek == 1 and (up == 1 or up == 10) and up + hole == 11:
-            # ---- dealer blackjack, found by the peek: the round is over
-            dealer_bj = 1
-            if early_out:
-                net = -bet * half
-            elif pbj:
-                net = 0
-            else:
-                net = -bet * scale
-            if insured == 1:
-                net += bet * scale * (extra + 1)
-            h[H_FLAG] = F_SURRENDER if early_out else F_STAND
-            h[0] = 21 if pbj else total
-            h[H_MULT] = 1
-            if extra > 0:  # our other spots: naturals and early surrenders only
-                _play_spots(
-                    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play,
-                    idx_on, up, extra, o_c1, o_c2, xs, 0,
-                )  # fmt: skip
+    net = 0
+    wagered = 0
+    for k in range(nh):
+        f = h[H_FLAG + k]
+        mult = h[H_MULT + k]
+        stake = bet * mult * scale
+        wagered += bet * mult
+        if mult == 2:
+            counters[C_DOUBLE] += 1
+        if dealer_bj == 1:
+            # European no hole card: the blackjack takes every bet, or the original one
+            if takes_all == 1:
+                net -= stake
+            elif k == 0:
+                net -= bet * scale
+        elif f == F_SURRENDER:
+            net -= bet * half
+        elif f == F_BUST:
+            net -= stake
+        elif dv > 21 or h[k] > dv:
+            net += stake
+        elif h[k] < dv:
+            net -= stake
+        if f == F_SURRENDER:
+            counters[C_SURRENDER] += 1
+        elif dealer_bj == 1 or f == F_BUST:
+            counters[C_LOSS] += 1
+            if f == F_BUST:
+                counters[C_BUST] += 1
+        elif dv > 21 or h[k] > dv:
+            counters[C_WIN] += 1
+        elif h[k] < dv:
+            counters[C_LOSS] += 1
         else:
-            if insured == 1 and peek == 1:
-                net -= bet * half * (extra + 1)
-            if early_out:
-                h[H_FLAG] = F_SURRENDER
-                h[0] = total
-                h[H_MULT] = 1
-            elif pbj:
-                h[H_FLAG] = F_STAND
-                h[0] = 21
-                h[H_MULT] = 1
-            else:
-                # ---- the player's hand: common path inline, splits in _play_seat
-                split_now = False
-                late_out = False
-                if p1 == p2 and max_hands > 1:
-                    pa = pairs[_pi(CTX_FIRST, p1, up)]
-                    if idx_on == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
-                        pa = _index_play(pa, pair_first[_pi(CTX_FIRST, p1, up)], tc_play, devs)
-                    if pa == PAIR_SPLIT:
-                        split_now = True
-                    elif pa == PAIR_SURRENDER and surrender == 1:
-                        late_out = True
-                if split_now:
-                    _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
-                    nh = _play_seat(
-                        shoe,
-                        rng,
-                        ss,
-                        prm,
-                        dec,
-                        pairs,
-                        dev_first,
-                        pair_first,
-                        devs,
-                        tc_play,
-                        idx_on,
-                        up,
-                        p1,
-                        p2,
-                        h,
-                        0,
-                    )
-                    pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
-                    split_round = 1
-                elif late_out:
-                    h[H_FLAG] = F_SURRENDER
-                    h[0] = total
-                    h[H_MULT] = 1
+            counters[C_PUSH] += 1
+    return net, wagered
+
+
+# The outcome of a round played as one hand (it indexes the loop's small tables)
+O_SURRENDER = 0
+O_BLACKJACK = 1
+O_PUSH = 2
+O_LOSS = 3
+O_BUST = 4  # a loss, and a bust
+O_WIN = 5
+N_OUTCOMES = 6
+
+# Which features a game plays decides which compiled loop it runs (see `round_loop`).
+MULTI = 0  # seats after our first spot: our other spots, other players
+COUNTED = 1  # the count changes plays: index plays or insurance
+EXTRAS = 2  # back-counting, trips, an ace side count, a continuous shuffler, early surrender,
+# no hole card: read from the parameters (without them each takes its plain value)
+
+
+def features(prm: np.ndarray, bet_by_tc: np.ndarray) -> tuple[int, int, int]:
+    """The feature set of a game: (multi, counted, extras), each 0 or 1."""
+    n_tc = 2 * int(prm[P_TC_MAX]) + 1
+    multi = int(prm[P_OTHERS] > 0 or bet_by_tc[n_tc:].max() > 1)
+    counted = int(prm[P_HAS_INDEX] == 1 or (prm[P_INS_ON] == 1 and prm[P_INS_OFFERED] == 1))
+    extras = int(
+        prm[P_WONG_IN_ON] == 1
+        or prm[P_WONG_OUT_ON] == 1
+        or prm[P_TRIP_ON] == 1
+        or prm[P_ASC] == 1
+        or prm[P_CONTINUOUS] == 1
+        or prm[P_SURRENDER] == 2
+        or prm[P_PEEK] == 0
+    )
+    return multi, counted, extras
+
+
+_loops: dict[tuple[int, int, int], Any] = {}
+
+
+def round_loop(key: tuple[int, int, int]) -> Any:
+    """The round loop compiled for one feature set: a flat game's loop holds only what it plays.
+
+    Each variant is a closure over its three flags, which numba freezes in as constants, so the
+    code of the features a game lacks is not compiled at all; each is cached on disk on its own
+    (numba's cache key includes a closure's values) and compiled only when a game first needs
+    it. The body is one source for every variant, so the reference tests cover them all.
+    """
+    loop = _loops.get(key)
+    if loop is None:
+        loop = _loops[key] = _make_loop(*key)
+    return loop
+
+
+def simulate_chunk(
+    shoe: np.ndarray, rng: np.ndarray, ss: np.ndarray, prm: np.ndarray, dec: np.ndarray,
+    pairs: np.ndarray, dev_first: np.ndarray, pair_first: np.ndarray, devs: np.ndarray,
+    bet_by_tc: np.ndarray, tc_den: np.ndarray, tc_inv: np.ndarray, n_rounds: int,
+    counters: np.ndarray, by_tc: np.ndarray, trace: np.ndarray,
+) -> None:  # fmt: skip
+    """Play ``n_rounds`` rounds, continuing from the shoe/RNG state, adding to the counters.
+
+    Picks the compiled loop of the game's feature set; the arrays are passed once per chunk.
+    """
+    round_loop(features(prm, bet_by_tc))(
+        shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, bet_by_tc, tc_den, tc_inv,
+        n_rounds, counters, by_tc, trace,
+    )  # fmt: skip
+
+
+def _make_loop(multi: int, counted: int, extras: int) -> Any:
+    IS_MULTI = multi == 1
+    IS_COUNTED = counted == 1
+    IS_EXTRAS = extras == 1
+
+    @njit(cache=True)
+    def loop(
+        shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, bet_by_tc, tc_den, tc_inv,
+        n_rounds, counters, by_tc, trace,
+    ):  # fmt: skip
+        n = prm[P_NCARDS]
+        cut = prm[P_CUT]
+        h17 = prm[P_H17]
+        takes_all = prm[P_TAKES_ALL]
+        bj_win = prm[P_BJ_WIN]
+        scale = prm[P_SCALE]
+        half = scale // 2
+        max_hands = prm[P_MAX_HANDS]
+        surrender = prm[P_SURRENDER]
+        ins_offered = prm[P_INS_OFFERED]
+        ins_on = prm[P_INS_ON]
+        ins_tc = prm[P_INS_TC]
+        others = prm[P_OTHERS] if IS_MULTI else 0
+        tc_max = prm[P_TC_MAX]
+        irc = prm[P_IRC]
+        tracing = prm[P_TRACE]
+        tc_mul = prm[P_TC_MUL]
+        has_index = prm[P_HAS_INDEX] if IS_COUNTED else 0
+        if IS_EXTRAS:
+            continuous = prm[P_CONTINUOUS]
+            peek = prm[P_PEEK]
+            wong_in_on = prm[P_WONG_IN_ON]
+            wong_out_on = prm[P_WONG_OUT_ON]
+            trip_on = prm[P_TRIP_ON]
+            asc = prm[P_ASC]
+            playing = ss[S_PLAYING]
+        else:
+            continuous = 0
+            peek = 1
+            wong_in_on = 0
+            wong_out_on = 0
+            trip_on = 0
+            asc = 0
+            playing = 1
+        wong_in = prm[P_WONG_IN]
+        wong_out = prm[P_WONG_OUT]
+        trip_bankroll = prm[P_TRIP_BANKROLL]
+        trip_rounds = prm[P_TRIP_ROUNDS]
+        trip_bank = ss[S_TRIP_BANK]
+        trip_len = ss[S_TRIP_LEN]
+        n_trips = 0
+        n_ruined = 0
+        n_out = 0
+        tc_rounding = prm[P_TC_ROUNDING]
+        block = prm[P_BLOCK]
+        n_tc = 2 * tc_max + 1  # bet_by_tc holds the bets, then the spots, per true count
+        deal_one = 2 * (others + 1) + 1 + peek  # cards of the initial deal with one spot
+        lookahead_one = max(prm[P_LOOKAHEAD], deal_one)
+
+        # counters live in registers during the chunk and are written back at the end
+        n_hands = 0
+        n_initial = 0
+        n_wagered = 0
+        s_net = 0
+        s_net2 = 0
+        s_bet2 = 0
+        s_net_bet = 0
+        n_bj = 0
+        n_win = 0
+        n_push = 0
+        n_loss = 0
+        n_surr = 0
+        n_bust = 0
+        n_double = 0
+        n_split = 0
+        n_ins = 0
+        n_dbj = 0
+        pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+
+        h = np.empty(H_STRIDE, np.int64)  # our (first) spot's final hands, after a split
+        o = np.empty(H_STRIDE, np.int64)  # another player's
+        # the seats after our first spot: our other spots first, then the other players
+        o_c1 = np.empty(others + MAX_SPOTS, np.int64)
+        o_c2 = np.empty(others + MAX_SPOTS, np.int64)
+        xs = np.zeros((MAX_SPOTS - 1) * X_STRIDE, np.int64)  # our second and third spots
+        dv = 0
+        # the one-hand round's outcomes: what each pays per unit bet (times the multiplier),
+        # and how many there were
+        money = np.zeros(N_OUTCOMES, np.int64)
+        money[O_SURRENDER] = -half
+        money[O_BLACKJACK] = bj_win
+        money[O_LOSS] = -scale
+        money[O_BUST] = -scale
+        money[O_WIN] = scale
+        outcomes = np.zeros(N_OUTCOMES, np.int64)
+
+        for r in range(n_rounds):
+            # ---- shuffle, count and bet: all before the round's first card
+            if continuous == 1 or pos >= cut:
+                pos = 0
+                ready = 0
+                rc = irc
+                shuffles += 1
+                playing = 1 - wong_in_on  # a new shoe: play it, or watch for the count to rise
+            # the true count (docs/config.md), exactly: tc_den[_u(remaining)] is the divisor for the
+            # cards left (decks estimated per the config, times the tag denominator)
+            remaining = n - pos
+            rc_bet = rc
+            if asc == 1:
+                rc_bet = (rc + ASC_HALF) >> ASC_SHIFT  # the ace-adjusted count, times 13
+            left = _u(remaining)
+            tc = _true_count(rc_bet, tc_mul, tc_den[left], tc_inv[left], tc_rounding)
+            if tc > tc_max:
+                tc = tc_max
+            elif tc < -tc_max:
+                tc = -tc_max
+            tci = tc + tc_max
+            # back-counting: leave below the exit count, come in at the entry count
+            if wong_out_on == 1 and playing == 1 and tc < wong_out:
+                playing = 0
+            elif wong_in_on == 1 and playing == 0 and tc >= wong_in:
+                playing = 1
+            # while watching, the seat is played by a basic-strategy player whose results are
+            # not recorded, so the shoe is used as if someone played it
+            bet = bet_by_tc[_u(tci)] if playing == 1 else 1
+            idx_on = has_index * playing
+            # spots by count: our extra spots sit right after the first, before the others
+            extra = 0
+            seats = 0
+            deal = deal_one
+            lookahead = lookahead_one
+            if IS_MULTI:
+                extra = bet_by_tc[n_tc + tci] - 1 if playing == 1 else 0
+                seats = others + extra
+                deal = deal_one + 2 * extra
+                lookahead = lookahead_one if extra == 0 else max(lookahead_one, deal)
+
+            # ---- the deal
+            round_start = pos
+            if pos + lookahead > ready:
+                # shuffle ahead the deal's cards and most rounds' draws, in one call
+                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _shuffle_ahead(
+                    shoe, n, block, irc, max(deal, min(lookahead, n - pos)),
+                    pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
+                )  # fmt: skip
+            # every dealt card joins the running count as it is dealt (read before next round)
+            c = shoe[_u(pos)]
+            rc += c >> 4
+            p1 = c & 15
+            pos += 1
+            if IS_MULTI:
+                for s in range(seats):
+                    c = shoe[_u(pos)]
+                    pos += 1
+                    rc += c >> 4
+                    o_c1[s] = c & 15
+            c = shoe[_u(pos)]
+            rc += c >> 4
+            up = c & 15
+            c = shoe[_u(pos + 1)]
+            rc += c >> 4
+            p2 = c & 15
+            pos += 2
+            if IS_MULTI:
+                for s in range(seats):
+                    c = shoe[_u(pos)]
+                    pos += 1
+                    rc += c >> 4
+                    o_c2[s] = c & 15
+            hole = 0
+            hole_tag = 0
+            if peek == 1:
+                c = shoe[_u(pos)]
+                pos += 1
+                hole_tag = c >> 4
+                rc += hole_tag
+                hole = c & 15
+            # the count index plays and insurance read: the cards face up on the table, so
+            # every card dealt but the hole card (which stays unknown, in the cards remaining)
+            tc_play = tc
+            if IS_COUNTED and (idx_on == 1 or (ins_on == 1 and playing == 1)):
+                unseen = n - pos + peek
+                rc_play = rc - hole_tag
+                if asc == 1:
+                    rc_play = _split_count(rc_play)[1]  # index plays: the ace-neutral count
+                tc_play = _true_count(rc_play, tc_mul, tc_den[unseen], tc_inv[unseen], tc_rounding)
+
+            net = 0
+            nh = 1
+            insured = 0
+            dealer_bj = 0
+            pbj = (p1 + p2 == 11) and (p1 == 1 or p2 == 1)
+            total = p1 + p2
+            ace = p1 == 1 or p2 == 1
+            # our first spot's hand while it is one hand (the common round): value, bet
+            # multiplier, flag; a split moves it to the array ``h``
+            hv = total
+            hm = 1
+            hf = F_STAND
+            oc = O_PUSH  # its outcome (O_*), once settled
+
+            # ---- insurance / even money (decided before the peek)
+            if (
+                IS_COUNTED
+                and up == 1
+                and ins_offered == 1
+                and ins_on == 1
+                and playing == 1
+                and tc_play >= ins_tc
+            ):
+                insured = 1
+
+            # ---- early surrender: before the dealer checks
+            early_out = False
+            if IS_EXTRAS and surrender == 2 and not pbj:
+                early_out = _early_surrender(
+                    p1, p2, up, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on,
+                    tc_play,
+                )  # fmt: skip
+
+            spots_live = 0
+            if peek == 1 and up + hole == 11 and (up == 1 or up == 10):
+                # ---- dealer blackjack, found by the peek: the round is over
+                dealer_bj = 1
+                if early_out:
+                    oc = O_SURRENDER
+                elif pbj:
+                    oc = O_PUSH
                 else:
-                    ncards = 2
-                    mult = 1
-                    flag = F_STAND
+                    oc = O_LOSS
+                net = bet * money[_u(oc)]
+                if insured == 1:
+                    net += bet * scale * (extra + 1)
+                if IS_MULTI and extra > 0:  # our other spots: naturals and early surrenders only
+                    _play_spots(
+                        shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs,
+                        tc_play, idx_on, up, extra, o_c1, o_c2, xs, 0,
+                    )  # fmt: skip
+            else:
+                if insured == 1 and peek == 1:
+                    net -= bet * half * (extra + 1)
+                if early_out:
+                    hf = F_SURRENDER
+                elif pbj:
+                    hv = 21
+                else:
+                    # ---- the player's hand: common path inline, splits in _play_seat
+                    split_now = False
+                    late_out = False
+                    if p1 == p2 and max_hands > 1:
+                        pa = pairs[_u(_pi(CTX_FIRST, p1, up))]
+                        if IS_COUNTED and idx_on == 1 and pair_first[_pi(CTX_FIRST, p1, up)] >= 0:
+                            pa = _index_play(pa, pair_first[_pi(CTX_FIRST, p1, up)], tc_play, devs)
+                        if pa == PAIR_SPLIT:
+                            split_now = True
+                        elif pa == PAIR_SURRENDER and surrender == 1:
+                            late_out = True
+                    if split_now:
+                        _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
+                        nh = _play_seat(
+                            shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs,
+                            tc_play, idx_on, up, p1, p2, h, 0,
+                        )  # fmt: skip
+                        pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+                        if nh == 1:  # nothing split after all: back to the one hand
+                            hv = h[0]
+                            hm = h[H_MULT]
+                            hf = h[H_FLAG]
+                    elif late_out:
+                        hf = F_SURRENDER
+                    else:
+                        ncards = 2
+                        while True:
+                            soft = 1 if (ace and total <= 11) else 0
+                            value = total + 10 * soft
+                            if value >= 21:
+                                break
+                            cell = _di(CTX_FIRST if ncards == 2 else CTX_LATER, soft, value, up)
+                            act = dec[_u(cell)]
+                            if IS_COUNTED and idx_on == 1 and dev_first[_u(cell)] >= 0:
+                                act = _index_play(act, dev_first[_u(cell)], tc_play, devs)
+                            if act == A_STAND:
+                                break
+                            if act == A_SURRENDER:
+                                hf = F_SURRENDER
+                                break
+                            if pos >= ready:
+                                (pos, ready, rc, round_start, shuffles, s0, s1, s2, s3) = (
+                                    _shuffle_ahead(
+                                        shoe, n, block, irc, 1,
+                                        pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
+                                    )
+                                )  # fmt: skip
+                            c = shoe[_u(pos)]
+                            pos += 1
+                            rc += c >> 4
+                            c &= 15
+                            total += c
+                            ncards += 1
+                            if c == 1:
+                                ace = True
+                            if act == A_DOUBLE:
+                                hm = 2
+                                break
+                            if total > 21:
+                                break
+                        if total > 21:
+                            hf = F_BUST
+                        hv = total + 10 if (ace and total <= 11) else total
+
+                # ---- our other spots, then the other players, in seat order: a hand that
+                # plays its total inline (as our first spot's), a pair that splits (or
+                # surrenders) in _play_seat; the other players play the chart, no index plays
+                others_live = False
+                others_total = False
+                if IS_MULTI:
+                    for s in range(seats):
+                        a = o_c1[s]
+                        b = o_c2[s]
+                        ours = s < extra
+                        use_idx = idx_on if ours else 0
+                        base = s * X_STRIDE
+                        nat = (a + b == 11) and (a == 1 or b == 1)
+                        if ours:
+                            xs[base + X_NAT] = nat
+                            xs[base + X_NH] = 1
+                            xs[base] = 21 if nat else a + b
+                            xs[base + H_MULT] = 1
+                            xs[base + H_FLAG] = F_STAND
+                        if nat:
+                            others_live = True  # a natural needs the ENHC dealer's card
+                            continue
+                        if (
+                            IS_EXTRAS
+                            and ours
+                            and surrender == 2
+                            and _early_surrender(
+                                a, b, up, max_hands, dec, pairs, dev_first, pair_first, devs,
+                                use_idx, tc_play,
+                            )
+                        ):  # fmt: skip
+                            xs[base + H_FLAG] = F_SURRENDER  # before the dealer checks
+                            continue
+                        pa = 0
+                        if a == b and max_hands > 1:
+                            pa = pairs[_pi(CTX_FIRST, a, up)]
+                            if (
+                                IS_COUNTED
+                                and use_idx == 1
+                                and pair_first[_pi(CTX_FIRST, a, up)] >= 0
+                            ):
+                                pa = _index_play(
+                                    pa, pair_first[_pi(CTX_FIRST, a, up)], tc_play, devs
+                                )
+                        if pa != 0:
+                            _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
+                            if ours:
+                                on = _play_seat(
+                                    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs,
+                                    tc_play, use_idx, up, a, b, xs, base,
+                                )  # fmt: skip
+                                xs[base + X_NH] = on
+                                if on > 1:
+                                    spots_live |= 4
+                                for k in range(on):
+                                    if xs[base + H_FLAG + k] == F_STAND:
+                                        others_live = True
+                                        others_total = True
+                            else:
+                                on = _play_seat(
+                                    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs,
+                                    tc_play, 0, up, a, b, o, 0,
+                                )  # fmt: skip
+                                for k in range(on):
+                                    if o[H_FLAG + k] == F_STAND:
+                                        others_live = True
+                                        others_total = True
+                            pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+                            continue
+                        total_s = a + b
+                        ace_s = a == 1 or b == 1
+                        ncards = 2
+                        mult = 1
+                        flag = F_STAND
+                        while True:
+                            soft = 1 if (ace_s and total_s <= 11) else 0
+                            value = total_s + 10 * soft
+                            if value >= 21:
+                                break
+                            cell = _di(CTX_FIRST if ncards == 2 else CTX_LATER, soft, value, up)
+                            act = dec[_u(cell)]
+                            if IS_COUNTED and use_idx == 1 and dev_first[_u(cell)] >= 0:
+                                act = _index_play(act, dev_first[_u(cell)], tc_play, devs)
+                            if act == A_STAND:
+                                break
+                            if act == A_SURRENDER:
+                                flag = F_SURRENDER
+                                break
+                            if pos >= ready:
+                                (pos, ready, rc, round_start, shuffles, s0, s1, s2, s3) = (
+                                    _shuffle_ahead(
+                                        shoe, n, block, irc, 1,
+                                        pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
+                                    )
+                                )  # fmt: skip
+                            c = shoe[_u(pos)]
+                            pos += 1
+                            rc += c >> 4
+                            c &= 15
+                            total_s += c
+                            ncards += 1
+                            if c == 1:
+                                ace_s = True
+                            if act == A_DOUBLE:
+                                mult = 2
+                                break
+                            if total_s > 21:
+                                break
+                        if total_s > 21:
+                            flag = F_BUST
+                        if flag == F_STAND:
+                            others_live = True
+                            others_total = True
+                        if ours:
+                            xs[base] = total_s + 10 if (ace_s and total_s <= 11) else total_s
+                            xs[base + H_MULT] = mult
+                            xs[base + H_FLAG] = flag
+
+                # ---- the dealer
+                # live: someone needs the dealer's hand; live_total: someone needs it played
+                live = others_live or insured == 1
+                live_total = others_total
+                if nh == 1:
+                    if hf == F_STAND:
+                        live = True
+                        if not pbj:
+                            live_total = True
+                else:
+                    for k in range(nh):
+                        if h[H_FLAG + k] == F_STAND:
+                            live = True
+                            live_total = True
+                dealer_total = up
+                dace = up == 1
+                dcards = 1
+                if peek == 1:
+                    dealer_total = up + hole
+                    dace = dace or hole == 1
+                    dcards = 2
+                if live and (peek == 0 or live_total):
                     while True:
-                        soft = 1 if (ace and total <= 11) else 0
-                        value = total + 10 * soft
-                        if value >= 21:
-                            break
-                        cell = _di(CTX_FIRST if ncards == 2 else CTX_LATER, soft, value, up)
-                        act = dec[cell]
-                        if idx_on == 1 and dev_first[cell] >= 0:
-                            act = _index_play(act, dev_first[cell], tc_play, devs)
-                        if act == A_STAND:
-                            break
-                        if act == A_SURRENDER:
-                            flag = F_SURRENDER
-                            break
+                        if dcards >= 2:
+                            dv = (
+                                dealer_total + 10 if (dace and dealer_total <= 11) else dealer_total
+                            )
+                            if peek == 0 and dcards == 2 and dv == 21:
+                                dealer_bj = 1
+                                break
+                            if not live_total:
+                                break
+                            if dv > 17:
+                                break
+                            if dv == 17 and not (h17 == 1 and dace and dealer_total == 7):
+                                break
                         if pos >= ready:
                             (pos, ready, rc, round_start, shuffles, s0, s1, s2, s3) = (
                                 _shuffle_ahead(
@@ -784,238 +922,177 @@ def simulate_chunk(
                                     pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
                                 )
                             )  # fmt: skip
-                        c = shoe[pos]
+                        c = shoe[_u(pos)]
                         pos += 1
                         rc += c >> 4
                         c &= 15
-                        total += c
-                        ncards += 1
+                        dealer_total += c
+                        dcards += 1
                         if c == 1:
-                            ace = True
-                        if act == A_DOUBLE:
-                            mult = 2
-                            break
-                        if total > 21:
-                            break
-                    if total > 21:
-                        flag = F_BUST
-                    h[0] = total + 10 if (ace and total <= 11) else total
-                    h[H_MULT] = mult
-                    h[H_FLAG] = flag
+                            dace = True
+                dv = dealer_total + 10 if (dace and dealer_total <= 11) else dealer_total
 
-            # ---- our other spots, in seat order
-            spots_live = 0
-            if extra > 0:
-                _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
-                spots_live = _play_spots(
-                    shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs, tc_play,
-                    idx_on, up, extra, o_c1, o_c2, xs, 1,
-                )  # fmt: skip
-                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
-                if spots_live >= 4:
-                    split_round = 1
-
-            # ---- other seats play after ours; they only eat cards
-            others_live = (spots_live & 1) == 1
-            others_total = (spots_live & 2) == 2
-            if others > 0:
-                _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
-                for s in range(extra, seats):
-                    a = o_c1[s]
-                    b = o_c2[s]
-                    if (a + b == 11) and (a == 1 or b == 1):
-                        others_live = True  # a natural needs the ENHC dealer's second card
-                        continue
-                    on = _play_seat(
-                        shoe,
-                        rng,
-                        ss,
-                        prm,
-                        dec,
-                        pairs,
-                        dev_first,
-                        pair_first,
-                        devs,
-                        tc_play,
-                        0,
-                        up,
-                        a,
-                        b,
-                        o,
-                        0,
-                    )
-                    for k in range(on):
-                        if o[H_FLAG + k] == F_STAND:
-                            others_live = True
-                            others_total = True
-                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
-
-            # ---- the dealer
-            # live: someone needs the dealer's hand; live_total: someone needs it played out
-            live = others_live or insured == 1
-            live_total = others_total
-            for k in range(nh):
-                if h[H_FLAG + k] == F_STAND:
-                    live = True
-                    if not pbj:
-                        live_total = True
-            dealer_total = up
-            dace = up == 1
-            dcards = 1
-            if peek == 1:
-                dealer_total = up + hole
-                dace = dace or hole == 1
-                dcards = 2
-            if live and (peek == 0 or live_total):
-                while True:
-                    if dcards >= 2:
-                        dv = dealer_total + 10 if (dace and dealer_total <= 11) else dealer_total
-                        if dcards == 2 and dv == 21:
-                            dealer_bj = 1
-                            break
-                        if not live_total:
-                            break
-                        if dv > 17:
-                            break
-                        if dv == 17 and not (h17 == 1 and dace and dealer_total == 7):
-                            break
-                    if pos >= ready:
-                        (pos, ready, rc, round_start, shuffles, s0, s1, s2, s3) = (
-                            _shuffle_ahead(
-                                shoe, n, block, irc, 1,
-                                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
-                            )
-                        )  # fmt: skip
-                    c = shoe[pos]
-                    pos += 1
-                    rc += c >> 4
-                    c &= 15
-                    dealer_total += c
-                    dcards += 1
-                    if c == 1:
-                        dace = True
-            dv = dealer_total + 10 if (dace and dealer_total <= 11) else dealer_total
-
-            # ---- settlement
-            if dealer_bj == 1:
-                # European no hole card: the dealer's blackjack arrives after the players acted
-                # (a surrender, early or late, is settled when made: half the bet)
-                if insured == 1:
-                    net += bet * scale * (extra + 1)
-                if h[H_FLAG] == F_SURRENDER and nh == 1:
-                    net -= bet * half
-                elif pbj:
-                    pass
-                elif takes_all == 1:
-                    for k in range(nh):
-                        net -= bet * h[H_MULT + k] * scale
-                else:
-                    net -= bet * scale
-            else:
-                if insured == 1 and peek == 0:
-                    net -= bet * half * (extra + 1)
-                if pbj:
-                    net += bet * bj_win
-                else:
-                    for k in range(nh):
-                        f = h[H_FLAG + k]
-                        stake = bet * h[H_MULT + k] * scale
-                        if f == F_SURRENDER:
+                # ---- settlement (a split round settles in _settle_split)
+                if dealer_bj == 1:
+                    # European no hole card: the dealer's blackjack arrives after the players
+                    # acted (a surrender, early or late, is settled when made: half the bet)
+                    if insured == 1:
+                        net += bet * scale * (extra + 1)
+                    if nh == 1:
+                        if hf == F_SURRENDER:
+                            oc = O_SURRENDER
                             net -= bet * half
-                        elif f == F_BUST:
-                            net -= stake
-                        elif dv > 21 or h[k] > dv:
-                            net += stake
-                        elif h[k] < dv:
-                            net -= stake
-
-        if playing == 0:
-            n_out += 1
-            net = 0
-        else:
-            # ---- outcome frequencies, per final hand
-            wagered = 0
-            for k in range(nh):
-                f = h[H_FLAG + k]
-                wagered += bet * h[H_MULT + k]
-                if h[H_MULT + k] == 2:
-                    n_double += 1
-                if f == F_SURRENDER:
-                    n_surr += 1
-                elif pbj and dealer_bj == 0:
-                    n_bj += 1
-                elif dealer_bj == 1:
-                    if pbj:
-                        n_push += 1
-                    else:
-                        n_loss += 1
-                        if f == F_BUST:
-                            n_bust += 1
-                elif f == F_BUST:
-                    n_loss += 1
-                    n_bust += 1
-                elif dv > 21 or h[k] > dv:
-                    n_win += 1
-                elif h[k] < dv:
-                    n_loss += 1
+                        elif pbj:
+                            oc = O_PUSH
+                        else:
+                            oc = O_BUST if hf == F_BUST else O_LOSS
+                            net -= bet * (hm if takes_all == 1 else 1) * scale
                 else:
-                    n_push += 1
+                    if insured == 1 and peek == 0:
+                        net -= bet * half * (extra + 1)
+                    if nh == 1:
+                        # one outcome decides both the money and the tallies
+                        if pbj:
+                            oc = O_BLACKJACK
+                        elif hf == F_SURRENDER:
+                            oc = O_SURRENDER
+                        elif hf == F_BUST:
+                            oc = O_BUST
+                        elif dv > 21 or hv > dv:
+                            oc = O_WIN
+                        elif hv < dv:
+                            oc = O_LOSS
+                        else:
+                            oc = O_PUSH
+                        net += bet * hm * money[_u(oc)]
 
-            if extra > 0:
-                # our other spots settle on their own; the round's initial bet is every spot's
-                net += _settle_spots(
-                    extra, bet, scale, bj_win, takes_all, dealer_bj, dv, xs, counters
-                )  # fmt: skip
-                bet *= extra + 1
-            n_hands += nh
-            n_initial += bet
-            n_wagered += wagered
-            s_net += net
-            s_net2 += net * net
-            s_bet2 += bet * bet
-            s_net_bet += net * bet
-            n_split += split_round
-            n_ins += insured
-            n_dbj += dealer_bj
-            if trip_on == 1:
-                # a trip ends in ruin (the bankroll is gone) or after its rounds
-                trip_bank += net
-                trip_len += 1
-                if trip_bank <= 0 or trip_len == trip_rounds:
-                    n_trips += 1
-                    n_ruined += trip_bank <= 0
-                    trip_bank = trip_bankroll
-                    trip_len = 0
-            by_tc[tci * N_TC_COLS + T_ROUNDS] += 1
-            by_tc[tci * N_TC_COLS + T_NET] += net
-            by_tc[tci * N_TC_COLS + T_NET2] += net * net
-            by_tc[tci * N_TC_COLS + T_BET] += bet
-        if tracing == 1:
-            trace[r] = net
+            if playing == 0:
+                n_out += 1
+                net = 0
+            else:
+                # ---- outcome frequencies, per final hand
+                if nh == 1:
+                    wagered = bet * hm
+                    n_double += hm - 1
+                    outcomes[_u(oc)] += 1
+                else:
+                    split_net, wagered = _settle_split(
+                        h, nh, bet, scale, takes_all, dealer_bj, dv, counters
+                    )
+                    net += split_net
+                    n_split += 1
+                if IS_MULTI and extra > 0:
+                    # our other spots settle on their own; the round's bet is every spot's
+                    # (written out, not called: a call per round with arrays costs)
+                    for j in range(extra):
+                        base = j * X_STRIDE
+                        snh = xs[base + X_NH]
+                        nat = xs[base + X_NAT] == 1
+                        if dealer_bj == 1:
+                            if xs[base + H_FLAG] == F_SURRENDER and snh == 1:
+                                net -= bet * half
+                            elif nat:
+                                pass
+                            elif takes_all == 1:
+                                for k in range(snh):
+                                    net -= bet * xs[base + H_MULT + k] * scale
+                            else:
+                                net -= bet * scale
+                        elif nat:
+                            net += bet * bj_win
+                        else:
+                            for k in range(snh):
+                                f = xs[base + H_FLAG + k]
+                                stake = bet * xs[base + H_MULT + k] * scale
+                                if f == F_SURRENDER:
+                                    net -= bet * half
+                                elif f == F_BUST:
+                                    net -= stake
+                                elif dv > 21 or xs[base + k] > dv:
+                                    net += stake
+                                elif xs[base + k] < dv:
+                                    net -= stake
+                        # outcomes per final hand, as for the first spot
+                        n_hands += snh
+                        for k in range(snh):
+                            f = xs[base + H_FLAG + k]
+                            wagered += bet * xs[base + H_MULT + k]
+                            if xs[base + H_MULT + k] == 2:
+                                n_double += 1
+                            if f == F_SURRENDER:
+                                n_surr += 1
+                            elif nat and dealer_bj == 0:
+                                n_bj += 1
+                            elif dealer_bj == 1:
+                                if nat:
+                                    n_push += 1
+                                else:
+                                    n_loss += 1
+                                    if f == F_BUST:
+                                        n_bust += 1
+                            elif f == F_BUST:
+                                n_loss += 1
+                                n_bust += 1
+                            elif dv > 21 or xs[base + k] > dv:
+                                n_win += 1
+                            elif xs[base + k] < dv:
+                                n_loss += 1
+                            else:
+                                n_push += 1
+                    if spots_live >= 4 and nh == 1:
+                        n_split += 1
+                    bet *= extra + 1
+                n_hands += nh
+                n_initial += bet
+                n_wagered += wagered
+                s_net += net
+                s_net2 += net * net
+                s_bet2 += bet * bet
+                s_net_bet += net * bet
+                n_ins += insured
+                n_dbj += dealer_bj
+                if trip_on == 1:
+                    # a trip ends in ruin (the bankroll is gone) or after its rounds
+                    trip_bank += net
+                    trip_len += 1
+                    if trip_bank <= 0 or trip_len == trip_rounds:
+                        n_trips += 1
+                        n_ruined += trip_bank <= 0
+                        trip_bank = trip_bankroll
+                        trip_len = 0
+                row = tci * N_TC_COLS
+                by_tc[_u(row + T_ROUNDS)] += 1
+                by_tc[_u(row + T_NET)] += net
+                by_tc[_u(row + T_NET2)] += net * net
+                by_tc[_u(row + T_BET)] += bet
+            if tracing == 1:
+                trace[r] = net
 
-    _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
-    ss[S_PLAYING] = playing
-    ss[S_TRIP_BANK] = trip_bank
-    ss[S_TRIP_LEN] = trip_len
-    counters[C_TRIPS] += n_trips
-    counters[C_TRIPS_RUINED] += n_ruined
-    counters[C_ROUNDS] += n_rounds - n_out
-    counters[C_OBSERVED] += n_rounds
-    counters[C_HANDS] += n_hands
-    counters[C_INITIAL_BET] += n_initial
-    counters[C_WAGERED] += n_wagered
-    counters[C_NET] += s_net
-    counters[C_NET2] += s_net2
-    counters[C_BET2] += s_bet2
-    counters[C_NET_BET] += s_net_bet
-    counters[C_BLACKJACK] += n_bj
-    counters[C_WIN] += n_win
-    counters[C_PUSH] += n_push
-    counters[C_LOSS] += n_loss
-    counters[C_SURRENDER] += n_surr
-    counters[C_BUST] += n_bust
-    counters[C_DOUBLE] += n_double
-    counters[C_SPLIT_ROUNDS] += n_split
-    counters[C_INSURANCE] += n_ins
-    counters[C_DEALER_BJ] += n_dbj
-    counters[C_SHUFFLES] = shuffles
+        _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
+        ss[S_PLAYING] = playing
+        ss[S_TRIP_BANK] = trip_bank
+        ss[S_TRIP_LEN] = trip_len
+        counters[C_TRIPS] += n_trips
+        counters[C_TRIPS_RUINED] += n_ruined
+        counters[C_ROUNDS] += n_rounds - n_out
+        counters[C_OBSERVED] += n_rounds
+        counters[C_HANDS] += n_hands
+        counters[C_INITIAL_BET] += n_initial
+        counters[C_WAGERED] += n_wagered
+        counters[C_NET] += s_net
+        counters[C_NET2] += s_net2
+        counters[C_BET2] += s_bet2
+        counters[C_NET_BET] += s_net_bet
+        counters[C_BLACKJACK] += n_bj + outcomes[O_BLACKJACK]
+        counters[C_WIN] += n_win + outcomes[O_WIN]
+        counters[C_PUSH] += n_push + outcomes[O_PUSH]
+        counters[C_LOSS] += n_loss + outcomes[O_LOSS] + outcomes[O_BUST]
+        counters[C_SURRENDER] += n_surr + outcomes[O_SURRENDER]
+        counters[C_BUST] += n_bust + outcomes[O_BUST]
+        counters[C_DOUBLE] += n_double
+        counters[C_SPLIT_ROUNDS] += n_split
+        counters[C_INSURANCE] += n_ins
+        counters[C_DEALER_BJ] += n_dbj
+        counters[C_SHUFFLES] = shuffles
+
+    return loop

@@ -23,7 +23,7 @@ def bet_by_true_count(betting: Betting, tc_max: int) -> np.ndarray:
     """``bets[tc + tc_max]`` for every integer true count in ``[-tc_max, tc_max]``.
 
     A ramp bets the units of the last step whose ``true_count`` is at or below the count;
-    below the first step it bets the first step's units (CONFIG.md).
+    below the first step it bets the first step's units (docs/config.md).
     """
     steps = sorted(betting.ramp, key=lambda s: s.true_count)
     bets = np.empty(2 * tc_max + 1, dtype=np.int64)

@@ -1,4 +1,4 @@
-"""Counting systems: the tag each card carries, by the names in CONFIG.md.
+"""Counting systems: the tag each card carries, by the names in docs/config.md.
 
 Tags are kept as integers times a denominator (2 for Wong Halves' half points) so the running
 count is exact. Red 7 counts red sevens only, so tags belong to physical cards, not ranks.
@@ -6,8 +6,10 @@ count is exact. Red 7 counts red sevens only, so tags belong to physical cards, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, Protocol
 
 RANKS = ("2", "3", "4", "5", "6", "7", "8", "9", "10", "A")
 
@@ -63,12 +65,19 @@ def standard_irc(name: str, decks: int) -> float:
     return 0
 
 
-def count_tags(system: object) -> CountTags:
+class _Tagged(Protocol):
+    """A custom tag table as the config holds it (`jost_engine.config.CustomTags`)."""
+
+    @property
+    def tags(self) -> Mapping[str, float]: ...
+
+
+def count_tags(system: str | Mapping[str, Any] | _Tagged) -> CountTags:
     """Tags for a named system or a custom ``{"tags": {...}}`` table."""
     if isinstance(system, str):
         name, raw = system, SYSTEM_TAGS[system]
     else:
-        tags = system["tags"] if isinstance(system, dict) else system.tags
+        tags = system["tags"] if isinstance(system, Mapping) else system.tags
         name, raw = "custom", {str(key): float(v) for key, v in dict(tags).items()}
     fractions = {rank: Fraction(raw[rank]).limit_denominator(2) for rank in RANKS}
     den = 2 if any(f.denominator == 2 for f in fractions.values()) else 1

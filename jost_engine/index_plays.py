@@ -6,19 +6,25 @@ stand at a true count of 0 or more, and below it play 16 v 10 *without* standing
 play, or, when the chart itself says stand, its alternative: hit). Surrender indices are decided
 first; the other index plays then decide among the remaining plays.
 
-The kernel reads the true count for index plays once per round, after the deal: every card of
-earlier rounds plus the cards face up on the table (the dealer's hole card excluded).
+The named sets here are Hi-Lo's (`hi_lo_sets`); a game with another count plays the same plays
+with that count's numbers (`NamedSets`, computed by `jost_engine.analysis.index_sets` and handed
+to `index_tables` by `jost_engine.table`), unless ``strategy.index_numbers`` says ``"hi_lo"``.
+
+The kernel reads the count for index plays once per round, after the deal: every card of
+earlier rounds plus the cards face up on the table (the dealer's hole card excluded); a true
+count for a balanced system, the running count for an unbalanced one.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from jost_engine import _kernel as k
+from jost_engine import kernel_layout as k
 from jost_engine.config import Config, Deviation, Rules
 from jost_engine.strategy import (
     chart_row,
@@ -136,15 +142,36 @@ INSURANCE_BY_DECKS = {
 
 
 def named_set(name: str, decks: int) -> tuple[dict[str, Any], ...]:
-    """A named set for a game of ``decks``: the computed one- or two-deck set, else the
+    """A Hi-Lo named set for a game of ``decks``: the computed one- or two-deck set, else the
     published shoe set (its values hold for 4-8 decks; three decks are nearer those than
     two)."""
     return NAMED_SETS_BY_DECKS.get(decks, NAMED_SETS)[name]
 
 
 def named_insurance_index(decks: int) -> float:
-    """The Illustrious 18's insurance index for a game of ``decks`` (see `named_set`)."""
+    """The Illustrious 18's Hi-Lo insurance index for a game of ``decks`` (see `named_set`)."""
     return INSURANCE_BY_DECKS.get(decks, ILLUSTRIOUS_18_INSURANCE)
+
+
+@dataclass(frozen=True)
+class NamedSets:
+    """What the named sets stand for in one game: the plays of each set (in `Deviation`'s
+    form) and the Illustrious 18's insurance index, with where the numbers come from."""
+
+    plays: Mapping[str, tuple[dict[str, Any], ...]]
+    insurance: float | None
+    source: str
+
+
+def hi_lo_sets(decks: int) -> NamedSets:
+    """The Hi-Lo sets for a game of ``decks`` (`named_set`): published for three decks or
+    more, computed for one and two."""
+    source = "published (Blackjack Attack)" if decks >= 3 else "computed (COMPUTED_SET_RULES)"
+    return NamedSets(
+        {name: named_set(name, decks) for name in NAMED_SETS},
+        named_insurance_index(decks),
+        f"Hi-Lo, {source}",
+    )
 
 
 ACTIONS = {"hit": k.A_HIT, "stand": k.A_STAND, "double": k.A_DOUBLE, "surrender": k.A_SURRENDER}
@@ -166,25 +193,31 @@ class IndexTables:
         return self.devs.size > 0
 
 
-def index_plays(config: Config) -> list[Deviation]:
-    """The config's index plays, named sets expanded (for its number of decks, `named_set`),
-    in the order given."""
+def index_plays(config: Config, sets: NamedSets | None = None) -> list[Deviation]:
+    """The config's index plays, named sets expanded (``sets``, by default the Hi-Lo ones for
+    its number of decks, `hi_lo_sets`), in the order given."""
+    named = hi_lo_sets(config.rules.decks) if sets is None else sets
     plays: list[Deviation] = []
     for item in config.strategy.deviations:
         if isinstance(item, str):
-            plays.extend(Deviation(**play) for play in named_set(item, config.rules.decks))
+            plays.extend(Deviation(**_play(play)) for play in named.plays[item])
         else:
             plays.append(item)
     return plays
 
 
-def insurance_index(config: Config) -> float | None:
-    """The insurance index: the config's, else the Illustrious 18's for its number of decks
-    (+3 in a shoe) when they are played."""
+def _play(play: dict[str, Any]) -> dict[str, Any]:
+    """A stored play less what is not `Deviation`'s (a computed set keeps its crossing)."""
+    return {key: v for key, v in play.items() if key != "crossing"}
+
+
+def insurance_index(config: Config, sets: NamedSets | None = None) -> float | None:
+    """The insurance index: the config's, else the Illustrious 18's (``sets``, by default
+    the Hi-Lo one for its number of decks: +3 in a shoe) when they are played."""
     if config.strategy.take_insurance_at_true_count is not None:
         return config.strategy.take_insurance_at_true_count
     if "illustrious_18" in config.strategy.deviations:
-        return named_insurance_index(config.rules.decks)
+        return (hi_lo_sets(config.rules.decks) if sets is None else sets).insurance
     return None
 
 
@@ -202,6 +235,7 @@ def _threshold(play: Deviation) -> tuple[int, bool]:
     """Integer threshold t such that the deviation fires at tc >= t (or tc < t for 'below')."""
     if play.at_or_above is not None:
         return math.ceil(play.at_or_above), True
+    assert play.below is not None  # the model requires exactly one of the two
     return math.ceil(play.below), False
 
 
@@ -217,9 +251,12 @@ def _without(token: str, may_double: bool, may_surrender: bool, excluded: int) -
     return k.A_HIT if excluded == k.A_STAND else k.A_STAND
 
 
-def index_tables(config: Config, chart: Any, rules: Rules) -> IndexTables:
-    """Resolve the config's index plays against the chart and rules for every context."""
-    plays = index_plays(config)
+def index_tables(
+    config: Config, chart: Any, rules: Rules, sets: NamedSets | None = None
+) -> IndexTables:
+    """Resolve the config's index plays (named sets as ``sets`` has them, by default Hi-Lo's)
+    against the chart and rules for every context."""
+    plays = index_plays(config, sets)
     dev_first = np.full(3 * 2 * 22 * 11, -1, dtype=np.int64)
     pair_first = np.full(2 * 11 * 11, -1, dtype=np.int64)
     rows: list[list[int]] = []
@@ -230,7 +267,7 @@ def index_tables(config: Config, chart: Any, rules: Rules) -> IndexTables:
         rows.append([threshold, hi, lo, -1])
         return len(rows) - 1
 
-    cells: dict[tuple, list[Deviation]] = {}
+    cells: dict[tuple[Any, ...], list[Deviation]] = {}
     for play in plays:
         section, soft_or_card, value = _cell(play.hand)
         cells.setdefault((section, soft_or_card, value, play.dealer_up), []).append(play)
@@ -245,7 +282,7 @@ def index_tables(config: Config, chart: Any, rules: Rules) -> IndexTables:
                     continue
                 threshold, above = _threshold(splits[0])
                 index = add(threshold, above, k.PAIR_SPLIT, 0)
-                pair_first[k._pi(ctx, soft_or_card, up)] = index
+                pair_first[k.pair_index(ctx, soft_or_card, up)] = index
             continue
         token = chart_row(chart, section, str(value))[column]
         soft = soft_or_card
@@ -282,10 +319,10 @@ def index_tables(config: Config, chart: Any, rules: Rules) -> IndexTables:
                     otherwise = CONTINUE
                 index = add(threshold, above, action, otherwise)
                 if previous < 0:
-                    dev_first[k._di(ctx, soft, value, up)] = index
+                    dev_first[k.decision_index(ctx, soft, value, up)] = index
                 else:
                     rows[previous][3] = index
                 previous = index
                 surrendered_before = surrendered_before or action == k.A_SURRENDER
     devs = np.array(rows, dtype=np.int64).reshape(-1) if rows else np.zeros(0, dtype=np.int64)
-    return IndexTables(dev_first, pair_first, devs, insurance_index(config))
+    return IndexTables(dev_first, pair_first, devs, insurance_index(config, sets))

@@ -1,6 +1,6 @@
 """The bundled standard profiles, and hydration: one profile of each kind → a full config.
 
-A profile (CONFIG.md "Profiles") is one named, reusable section of a config:
+A profile (docs/config.md, "Profiles") is one named, reusable section of a config:
 ``{"kind", "name", "description", "data"}``. The engine ships the standard set in
 ``data/profiles/<kind>.json`` so the terminal works offline, and the service's
 ``/api/defaults/`` serves the very same set — one source, so they can never disagree.
@@ -46,7 +46,7 @@ def bundled_profiles() -> dict[str, list[Profile]]:
 
 
 def default_profile_names() -> dict[str, str]:
-    """The profile of each kind a new player starts with (together: the CONFIG.md example)."""
+    """The profile of each kind a new player starts with (together: the contract's example game)."""
     return {kind: _load(kind)[0] for kind in PROFILE_KINDS}
 
 

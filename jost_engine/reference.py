@@ -9,16 +9,22 @@ that both give the same net result, round by round.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from jost_engine import _kernel as k
+from jost_engine import kernel_layout as k
 from jost_engine.config import Config, parse_config
 from jost_engine.counting import standard_irc
 from jost_engine.shoe import card_tag, card_value, rng_state
 from jost_engine.table import GameTables, ace_side_count_weight, prepare
 
 MASK64 = (1 << 64) - 1
+
+
+def rotl(x: int, r: int) -> int:
+    """A 64-bit rotation left."""
+    return ((x << r) | (x >> (64 - r))) & MASK64
 
 
 class Xoshiro256:
@@ -29,7 +35,6 @@ class Xoshiro256:
 
     def next(self) -> int:
         s = self.s
-        rotl = lambda x, r: ((x << r) | (x >> (64 - r))) & MASK64  # noqa: E731
         result = (rotl((s[1] * 5) & MASK64, 7) * 9) & MASK64
         t = (s[1] << 17) & MASK64
         s[2] ^= s[0]
@@ -149,7 +154,7 @@ class Hand:
 class ReferenceGame:
     """Plays rounds one at a time; ``play_round()`` returns the net result in scale units."""
 
-    def __init__(self, config: Config | dict, stream: int = 0) -> None:
+    def __init__(self, config: Config | dict[str, Any], stream: int = 0) -> None:
         self.config = parse_config(config)
         self.t: GameTables = prepare(self.config)
         p = self.t.params

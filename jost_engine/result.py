@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from jost_engine import _kernel as k
+from jost_engine import kernel_layout as k
 from jost_engine.risk import risk_figures
 
 SCHEMA_VERSION = 1
@@ -58,6 +58,8 @@ class Tally:
     counters: dict[str, int] = field(default_factory=dict)
     by_tc: dict[int, list[int]] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    # each round's net (scale units) when run_shard(trace=True); for tests, never merged or sent
+    trace: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_arrays(
@@ -131,7 +133,7 @@ def _ratio_se(n: int, sx: int, sb: int, sxx: int, sxb: int, sbb: int, scale: int
 
 @dataclass
 class Result:
-    """A finished simulation's statistics (CONFIG.md "Result")."""
+    """A finished simulation's statistics (docs/config.md, "Result")."""
 
     tally: Tally
     config_digest: str
@@ -164,6 +166,7 @@ class Result:
                     "se": _finite(se),
                     "average_bet": bet / rounds,
                     "ev_per_initial_bet": net / s / bet,
+                    **per_unit_bet(rounds, net2, bet, se, s),
                 }
             )
         per_hand = hands or 1
@@ -212,6 +215,21 @@ class Result:
             "elapsed_s": self.elapsed_s,
             "rounds_per_second": observed / self.elapsed_s if self.elapsed_s > 0 else None,
         }
+
+
+def per_unit_bet(rounds: int, net2: int, bet: int, se: float, scale: int) -> dict[str, Any]:
+    """A true count's figures per unit of initial bet, the input of a bet optimizer.
+
+    Inside one true-count row the bet is constant: the kernel looks the bet up by that very
+    (clipped) integer count, and spots by count likewise. So with b = bet / rounds the EV per
+    unit bet is Σx / Σb (``ev_per_initial_bet``), its SE is the row's SE / b, and the second
+    moment per unit bet E[(x/b)²] = Σx² · rounds / (scale² · (Σb)²), exact from the integer sums
+    (one division of integers), so it merges across shards like the sums it comes from.
+    """
+    return {
+        "ev_per_initial_bet_se": _finite(se * rounds / bet),
+        "second_moment_per_initial_bet": (net2 * rounds) / (scale * scale * bet * bet),
+    }
 
 
 def _finite(x: float) -> float | None:

@@ -8,12 +8,14 @@ seed give the identical result however the shards are spread.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from jost_engine import _kernel as k
+from jost_engine import kernel_layout as k
+from jost_engine._kernel import simulate_chunk
 from jost_engine.config import Config, config_digest, parse_config
 from jost_engine.result import Result, Tally, merge_tallies
 from jost_engine.shoe import rng_state
@@ -45,7 +47,7 @@ class Shard:
         return cls(int(data["index"]), int(data["rounds"]), int(data["count"]))
 
 
-def plan_shards(config: Config | dict) -> list[Shard]:
+def plan_shards(config: Config | dict[str, Any]) -> list[Shard]:
     """Split a simulation into shards of 50 thousand to 5 million rounds (about 256 of them).
 
     Shards are many enough to keep every core of a large cluster busy and large enough that
@@ -65,7 +67,7 @@ def chunk_rounds(config: Config) -> int:
 
 
 def run_shard(
-    config: Config | dict,
+    config: Config | dict[str, Any],
     shard: Shard,
     *,
     progress: Callable[[int], None] | None = None,
@@ -103,7 +105,7 @@ def run_shard(
             raise SimulationCancelled(f"stopped after {done} rounds of shard {shard.index}")
         n = min(step, shard.rounds - done)
         out = trace_arr[done : done + n] if trace else trace_arr
-        k.simulate_chunk(
+        simulate_chunk(
             shoe, rng, ss, params, dec, pairs, t.index.dev_first, t.index.pair_first,
             t.index.devs, t.bet_by_tc, t.tc_den, t.tc_inv, n, counters, by_tc, out,
         )  # fmt: skip
@@ -118,12 +120,44 @@ def run_shard(
         elapsed_s=time.perf_counter() - start,
     )
     if trace:
-        tally.trace = trace_arr  # type: ignore[attr-defined]
+        tally.trace = trace_arr
     return tally
 
 
+def run_shards(
+    config: Config | dict[str, Any],
+    shards: Sequence[Shard],
+    *,
+    progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    tables: GameTables | None = None,
+) -> list[Tally]:
+    """Play ``shards`` one after the other on this core; their tallies, in order.
+
+    The one loop over shards of a single worker (a local serial run, a service shard of many
+    engine shards). ``progress(rounds_done)`` counts over all of ``shards``; ``should_stop`` is
+    asked between chunks, as `run_shard` does.
+    """
+    cfg = parse_config(config)
+    t = tables if tables is not None else prepare(cfg)
+    parts: list[Tally] = []
+    played = 0
+    for shard in shards:
+
+        def report(done: int, base: int = played) -> None:
+            if progress is not None:
+                progress(base + done)
+
+        parts.append(run_shard(cfg, shard, progress=report, should_stop=should_stop, tables=t))
+        played += shard.rounds
+    return parts
+
+
 def merge_results(
-    parts: list[Tally], config: Config | dict | None = None, *, elapsed_s: float | None = None
+    parts: list[Tally],
+    config: Config | dict[str, Any] | None = None,
+    *,
+    elapsed_s: float | None = None,
 ) -> Result:
     """Merge shard tallies exactly into a `Result` (tallies may come from any machines)."""
     tally = merge_tallies(parts)

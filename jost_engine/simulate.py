@@ -2,26 +2,30 @@
 
 It is built from exactly the public pieces a distributed service uses (`plan_shards`,
 `run_shard`, `merge_results`), so a local run and a run spread over machines agree to the bit.
+The cores are worker processes of `worker_pool`, which work from any caller.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import queue
-import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from jost_engine import warm
 from jost_engine.config import Config, parse_config
 from jost_engine.result import Result, Tally
-from jost_engine.shards import SimulationCancelled, merge_results, plan_shards, run_shard
-from jost_engine.table import prepare
+from jost_engine.shards import Shard, merge_results, plan_shards, run_shards
+from jost_engine.table import GameTables, prepare
+from jost_engine.worker_pool import POOL, Worker, pump
 
 Progress = Callable[[int, int], None]
+Status = Callable[[str], None]
 Cancel = Callable[[], bool] | threading.Event | None
+
+SIMULATING = "simulating"
 
 
 def _should_stop(cancel: Cancel) -> Callable[[], bool] | None:
@@ -32,43 +36,6 @@ def _should_stop(cancel: Cancel) -> Callable[[], bool] | None:
     return cancel
 
 
-def _worker(config_json: str, tasks: Any, messages: Any, stop: Any) -> None:
-    """A worker process: take shards from ``tasks`` until a ``None``, report on ``messages``.
-
-    Messages: ``("progress", shard, done)`` after each chunk, ``("tally", shard, dict)`` per
-    shard, ``("error", shard, text)`` if a shard fails. Ctrl-C belongs to the parent, which
-    stops the workers through ``stop``.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    cfg = parse_config(config_json)
-    tables = prepare(cfg)
-    while (shard := tasks.get()) is not None:
-        try:
-            tally = run_shard(
-                cfg,
-                shard,
-                progress=lambda done, i=shard.index: messages.put(("progress", i, done)),
-                should_stop=stop.is_set,
-                tables=tables,
-            )
-        except SimulationCancelled:
-            return
-        except Exception as exc:  # reported to the parent, which raises it
-            messages.put(("error", shard.index, f"{type(exc).__name__}: {exc}"))
-            return
-        messages.put(("tally", shard.index, tally.to_dict()))
-
-
-def _context() -> mp.context.BaseContext:
-    """Forkserver where there is one: safe in threaded hosts (Celery, Django), and cheap."""
-    methods = mp.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["jost_engine.warm"])
-        return ctx
-    return mp.get_context("spawn")
-
-
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -77,18 +44,22 @@ def default_workers() -> int:
 
 
 def run_simulation_from_config(
-    config: Config | dict | str,
+    config: Config | dict[str, Any] | str,
     *,
     progress: Progress | None = None,
     workers: int | None = None,
     cancel: Cancel = None,
+    status: Status | None = None,
 ) -> Result:
     """Run a simulation on this machine and return its `Result`.
 
     ``workers=None`` uses every core. ``progress(rounds_done, rounds_total)`` is called at least
     every ~1% of the work (from this thread). ``cancel`` (a callable or `threading.Event`) is
     checked between chunks; when it turns true the run stops and `SimulationCancelled` is
-    raised. Invalid configs raise `ConfigError` before anything runs.
+    raised. ``status(line)`` hears what the run is doing before its rounds start: `warm.COMPILING`
+    when the kernel must first be compiled (the first run in a fresh environment), then
+    `SIMULATING`. Start-up and compilation are not in the result's ``elapsed_s`` (nor so in its
+    rounds per second). Invalid configs raise `ConfigError` before anything runs.
     """
     cfg = parse_config(config)
     tables = prepare(cfg)  # refuses what cannot be simulated, before any work starts
@@ -96,75 +67,108 @@ def run_simulation_from_config(
     total = cfg.simulation.rounds
     n_workers = max(1, min(workers or default_workers(), len(shards)))
     stop = _should_stop(cancel)
-    start = time.perf_counter()
+    say = status or (lambda _line: None)
     if n_workers == 1:
-        parts = _run_serial(cfg, shards, tables, total, progress, stop)
+        parts, elapsed = _run_serial(cfg, shards, tables, total, progress, stop, say)
     else:
-        parts = _run_parallel(cfg, shards, n_workers, total, progress, stop)
-    return merge_results(parts, cfg, elapsed_s=time.perf_counter() - start)
+        parts, elapsed = _run_parallel(cfg, shards, n_workers, total, progress, stop, say)
+    return merge_results(parts, cfg, elapsed_s=elapsed)
 
 
-def _run_serial(cfg, shards, tables, total, progress, stop) -> list[Tally]:
-    parts = []
-    finished = 0
-    for shard in shards:
+def _run_serial(
+    cfg: Config,
+    shards: list[Shard],
+    tables: GameTables,
+    total: int,
+    progress: Progress | None,
+    stop: Callable[[], bool] | None,
+    say: Status,
+) -> tuple[list[Tally], float]:
+    if not warm.kernel_is_cached(cfg):
+        say(warm.COMPILING)
+    warm.warm_up(cfg)  # the game's own compiled loop (see jost_engine._kernel.round_loop)
+    say(SIMULATING)
+    start = time.perf_counter()
 
-        def report(done: int, base: int = finished) -> None:
-            if progress is not None:
-                progress(base + done, total)
+    def report(done: int) -> None:
+        if progress is not None:
+            progress(done, total)
 
-        parts.append(run_shard(cfg, shard, progress=report, should_stop=stop, tables=tables))
-        finished += shard.rounds
-    return parts
+    parts = run_shards(cfg, shards, progress=report, should_stop=stop, tables=tables)
+    return parts, time.perf_counter() - start
 
 
-def _run_parallel(cfg, shards, n_workers, total, progress, stop) -> list[Tally]:
-    """Shards on ``n_workers`` processes, which pull them from a queue (so faster cores do more).
-
-    Plain processes and two queues: no pool machinery competing with the workers for the CPU.
+def _run_parallel(
+    cfg: Config,
+    shards: list[Shard],
+    n_workers: int,
+    total: int,
+    progress: Progress | None,
+    stop: Callable[[], bool] | None,
+    say: Status,
+) -> tuple[list[Tally], float]:
+    """Shards on ``n_workers`` processes, each given the next shard when it finishes one (so
+    faster cores do more). A run that does not finish kills its workers (they may be
+    mid-shard); a finished one leaves them warm for the next run of this process.
     """
-    ctx = _context()
-    tasks = ctx.Queue()
-    messages = ctx.Queue()
-    stop_event = ctx.Event()
-    for shard in shards:
-        tasks.put(shard)
-    for _ in range(n_workers):
-        tasks.put(None)
     config_json = cfg.model_dump_json()
-    workers = [
-        ctx.Process(target=_worker, args=(config_json, tasks, messages, stop_event), daemon=True)
-        for _ in range(n_workers)
-    ]
-    for w in workers:
-        w.start()
+    # The game's loop is compiled here, once, into the disk cache the workers load it from;
+    # the workers start with the default game's loop: one compiles it, the others load it.
+    game_cold = not warm.kernel_is_cached(cfg)
+    cold = not warm.kernel_is_cached()
+    if game_cold or cold:
+        say(warm.COMPILING)
+    if game_cold:
+        warm.warm_up(cfg)
+    pool: list[Worker] = POOL.take(1 if cold else n_workers)
+    pending = deque(shards)
     tallies: dict[int, Tally] = {}
     done_by_shard = dict.fromkeys((s.index for s in shards), 0)
     done_total = 0
+
+    def dispatch(worker: Worker) -> None:
+        if not pending:
+            return
+        if worker.config != config_json:
+            worker.send({"config": config_json})
+            worker.config = config_json
+        worker.send({"shard": pending.popleft().to_dict()})
+
+    def on_message(worker: Worker, message: dict[str, Any]) -> None:
+        nonlocal done_total
+        kind = message["kind"]
+        if kind == "ready":
+            worker.ready, worker.compiled = True, bool(message.get("compiled"))
+        elif kind == "progress":
+            index = message["shard"]
+            gained = max(0, message["done"] - done_by_shard[index])
+            done_by_shard[index] += gained
+            done_total += gained
+            if progress is not None and gained:
+                progress(done_total, total)
+        elif kind == "tally":
+            tallies[message["shard"]] = Tally.from_dict(message["tally"])
+            dispatch(worker)
+        else:
+            raise RuntimeError(f"shard {message.get('shard')} failed: {message.get('text')}")
+
+    finished = False
     try:
-        while len(tallies) < len(shards):
-            if stop is not None and stop():
-                raise SimulationCancelled("simulation cancelled")
-            try:
-                kind, index, payload = messages.get(timeout=0.1)
-            except queue.Empty:
-                if not any(w.is_alive() for w in workers):
-                    raise RuntimeError("the simulation workers stopped unexpectedly") from None
-                continue
-            if kind == "progress":
-                gained = max(0, payload - done_by_shard[index])
-                done_by_shard[index] += gained
-                done_total += gained
-                if progress is not None and gained:
-                    progress(done_total, total)
-            elif kind == "tally":
-                tallies[index] = Tally.from_dict(payload)
-            else:
-                raise RuntimeError(f"shard {index} failed: {payload}")
+        if cold:
+            pump(pool, on_message, until=lambda: pool[0].ready, stop=stop)
+            pool += POOL.take(n_workers - 1)
+        # The clock starts when every worker holds the kernel: the rate is the steady one.
+        pump(pool, on_message, until=lambda: all(w.ready for w in pool), stop=stop)
+        say(SIMULATING)
+        start = time.perf_counter()
+        for worker in pool:
+            dispatch(worker)
+        pump(pool, on_message, until=lambda: len(tallies) == len(shards), stop=stop)
+        elapsed = time.perf_counter() - start
+        finished = True
     finally:
-        stop_event.set()
-        for w in workers:
-            w.join(timeout=5)
-            if w.is_alive():
-                w.terminate()
-    return [tallies[s.index] for s in shards]
+        if finished:
+            POOL.give_back(pool)
+        else:
+            POOL.discard(pool)
+    return [tallies[s.index] for s in shards], elapsed

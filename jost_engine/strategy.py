@@ -15,19 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from jost_engine import _kernel as k
-from jost_engine.config import Config, Rules
-
-UP_CARDS = ("2", "3", "4", "5", "6", "7", "8", "9", "10", "A")
-HARD_ROWS = tuple(str(t) for t in range(4, 22))
-SOFT_ROWS = tuple(str(t) for t in range(12, 22))
-PAIR_ROWS = ("2", "3", "4", "5", "6", "7", "8", "9", "10", "A")
-TOKENS = frozenset({"H", "S", "D", "Ds", "P", "Rh", "Rs", "Rp"})
-
-
-def _up_value(column: int) -> int:
-    """Column 0..9 (dealer 2..A) to the kernel's card value (ace = 1)."""
-    return 1 if column == 9 else column + 2
+from jost_engine import kernel_layout as k
+from jost_engine.chart_vocabulary import HARD_ROWS, PAIR_ROWS, SOFT_ROWS, up_value
+from jost_engine.config import Rules
 
 
 def chart_row(chart: Any, section: str, key: str) -> tuple[str, ...]:
@@ -62,21 +52,6 @@ def bundled_chart(family: str) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:  # pragma: no cover - the data ships with the package
         raise LookupError(f"no bundled basic-strategy chart named {family!r}") from exc
-
-
-def chart_for(config: Config) -> Any:
-    """The chart a config plays: its own, or the optimal chart the analyzer generates for its
-    exact rules (`jost_engine.analysis.basic_chart`, cached on disk after the first run).
-
-    The bundled charts (`bundled_chart`) stay as the published references the generated charts
-    are tested against.
-    """
-    basic = config.strategy.basic
-    if basic == "auto":
-        from jost_engine.analysis import basic_chart  # the analyzer builds on this module
-
-        return basic_chart(config.rules)
-    return basic
 
 
 def may_double_on(rules: Rules, soft: bool, value: int) -> bool:
@@ -124,14 +99,14 @@ def decision_tables(chart: Any, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
                         ctx == k.CTX_FIRST or (ctx == k.CTX_SPLIT and rules.double_after_split)
                     ) and may_double_on(rules, bool(soft), value)
                     may_surrender = ctx == k.CTX_FIRST and surrender_ok
-                    dec[ctx, soft, value, _up_value(col)] = resolve_token(
+                    dec[ctx, soft, value, up_value(col)] = resolve_token(
                         token, may_double, may_surrender
                     )
     for key in PAIR_ROWS:
         card = 1 if key == "A" else int(key)
         row = chart_row(chart, "pairs", key)
         for col, token in enumerate(row):
-            up = _up_value(col)
+            up = up_value(col)
             if token == "P":
                 pairs[k.CTX_FIRST, card, up] = k.PAIR_SPLIT
                 pairs[k.CTX_SPLIT, card, up] = k.PAIR_SPLIT

@@ -5,16 +5,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
-from jost_engine import _kernel as k
+from jost_engine import kernel_layout as k
+from jost_engine.analysis import basic_chart
+from jost_engine.analysis.index_sets import named_sets
+from jost_engine.analysis.shoe_at_count import CountError, count_system
 from jost_engine.betting import bet_by_true_count, spots_by_true_count
-from jost_engine.config import Config, ConfigError
+from jost_engine.config import Chart, Config, ConfigError
 from jost_engine.counting import CountTags, count_tags, standard_irc
 from jost_engine.index_plays import IndexTables, index_tables
 from jost_engine.shoe import card_tag, card_value, new_shoe
-from jost_engine.strategy import chart_for, decision_tables
+from jost_engine.strategy import decision_tables
 
 TC_MAX = 100  # true counts beyond ±100 share the end buckets
 TABLE_SEATS = 7  # our spots and the other players together
@@ -59,7 +63,7 @@ def money_scale(blackjack_payout: float) -> tuple[int, int]:
 
 
 def true_count_divisors(cards: int, tags: CountTags, estimation: str) -> tuple[int, np.ndarray]:
-    """The true count as ``floor(running count × mul / den[cards remaining])`` (CONFIG.md).
+    """The true count as ``floor(running count × mul / den[cards remaining])`` (docs/config.md).
 
     ``exact``: decks = remaining / 52; ``half_deck``: the nearest half deck (ties up, at least
     one half); ``full_deck``: the nearest deck (ties up, at least one). Unbalanced systems use
@@ -128,6 +132,7 @@ def unsupported(config: Config) -> list[dict[str, str]]:
                     "use the hand's total for other plays",
                 }
             )
+    problems += _index_problems(config)
     others = config.simulation.players_at_table - 1
     betting = config.betting
     most = max([betting.spots, *(step.spots for step in betting.spots_by_count)])
@@ -143,6 +148,47 @@ def unsupported(config: Config) -> list[dict[str, str]]:
     return problems
 
 
+def _index_problems(config: Config) -> list[dict[str, str]]:
+    """Index plays the game cannot play: a custom play the rules forbid, or named sets for a
+    count that cannot be numbered (tags that count nothing, an unbalanced custom count with
+    no initial running count)."""
+    problems = []
+    rules = config.rules
+    for i, item in enumerate(config.strategy.deviations):
+        if isinstance(item, str):
+            continue
+        if item.action == "surrender" and rules.surrender == "none":
+            reason = 'a surrender index, but these rules have no surrender (rules.surrender "none")'
+        elif item.action == "split" and rules.max_split_hands < 2:
+            reason = "a split index, but these rules allow no split (rules.max_split_hands 1)"
+        else:
+            continue
+        problems.append({"path": f"strategy.deviations.{i}.action", "message": reason})
+    named = any(isinstance(item, str) for item in config.strategy.deviations)
+    if named and config.strategy.index_numbers == "counting_system":
+        counting = config.counting
+        try:
+            count_system(counting.system, rules.decks, counting.initial_running_count)
+        except CountError as exc:
+            message = f"{exc.message} (the named index sets are numbered for the count in play)"
+            problems.append({"path": exc.path, "message": message})
+    return problems
+
+
+def chart_for(config: Config) -> Chart | dict[str, Any]:
+    """The chart a config plays: its own, or the optimal chart the analyzer generates for its
+    exact rules (`jost_engine.analysis.basic_chart`, cached on disk after the first run).
+
+    Chosen here, where the kernel's arrays are prepared, so the strategy tables need not know
+    the analyzer (which builds on them). The bundled charts (`strategy.bundled_chart`) stay as
+    the published references the generated charts are tested against.
+    """
+    basic = config.strategy.basic
+    if basic == "auto":
+        return basic_chart(config.rules)
+    return basic
+
+
 def prepare(config: Config) -> GameTables:
     """Resolve rules, chart, count and ramp into arrays; refuse what cannot be simulated."""
     problems = unsupported(config)
@@ -154,7 +200,7 @@ def prepare(config: Config) -> GameTables:
     shoe = new_shoe(rules.decks, tags)
     n = shoe.size
     chart = chart_for(config)
-    index = index_tables(config, chart, rules)
+    index = index_tables(config, chart, rules, named_sets(config))
     ins_tc = index.insurance_index
     tc_method = config.counting.true_count
     p = np.zeros(k.N_PARAMS, dtype=np.int64)

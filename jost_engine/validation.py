@@ -256,6 +256,7 @@ def check_reference(name: str, sections: dict[str, Any], rounds: int, seed: int)
     cfg["simulation"].update(rounds=rounds, seed=seed)
     config = parse_config(cfg)
     tally = run_shard(config, Shard(0, rounds, 1), trace=True)
+    assert tally.trace is not None  # asked for with trace=True
     kernel = [int(x) for x in tally.trace]
     game = ReferenceGame(config)
     reference = [game.play_round() for _ in range(rounds)]

@@ -4,10 +4,9 @@ Served by Gunicorn with Uvicorn workers (see the Procfile and ``service.runner``
 
 HTTP requests go to Django's WSGI handler on a fixed pool of ``JOST_WEB_THREADS`` threads
 (`service.asgi_http`), not to Django's ASGI handler: every view here is synchronous, and the
-ASGI handler runs each synchronous request in a thread started for that request, which cost
-more CPU than the submit itself (8.3 against 2.9-4.2 ms a submit, measured one request at a
-time) and put the submit p99 far over its target at 200 requests/s. WebSockets stay on
-Channels' asynchronous consumers.
+ASGI handler runs each synchronous request in a thread started for that request, which costs
+more CPU than the submit itself and kept the submit p99 over its target (the measurements:
+docs/operations.md, "Submit latency"). WebSockets stay on Channels' asynchronous consumers.
 """
 
 import os

@@ -65,8 +65,9 @@ class AtomicFilesystemTransport(filesystem.Transport):
 class ReusingRedisChannel(redis.Channel):
     """kombu's Redis channel, sending every command through one client.
 
-    kombu builds a new ``redis.Redis`` for each message it publishes (filling a table of ~170
-    response callbacks each time: a quarter of a submit's publish cost). The client is
+    kombu builds a new ``redis.Redis`` for each message it publishes (filling its table of
+    response callbacks each time, a large part of the publish: docs/operations.md, "Submit
+    latency"). The client is
     thread-safe and draws connections from the channel's pool, so one serves every publish.
     """
 

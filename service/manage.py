@@ -7,6 +7,7 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "service.settings")
+    # imported here, as Django's own manage.py does: only a run as a program needs it
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -6,6 +6,13 @@ HTTP and WebSockets; Uvicorn alone where Gunicorn cannot run) and one Celery wor
 With no environment set everything lives under ``JOST_DATA_DIR``: nothing to install.
 Production runs the same commands as separate processes (see the Procfile).
 
+Every process starts as ``python -P -m …`` in the folder that holds this ``service`` package, never
+in the caller's working directory: Celery and Gunicorn put their working directory first on
+``sys.path``, where a folder of the caller's named ``service`` (the data folder has one) would be
+imported instead of this package. Relative paths in the settings (``JOST_DATA_DIR``) are made
+absolute first, so they still mean what they meant where the command was typed. The Procfile
+starts the same processes through ``python -P -m service.runner web|worker|beat|migrate``.
+
 Why Gunicorn + Uvicorn rather than Daphne: Gunicorn already supervises the web processes here
 (several workers on one port, a dead one replaced, graceful restarts), and Uvicorn's worker
 adds the ASGI protocols to it; Daphne is one process per port.
@@ -20,27 +27,44 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
+
+import service
 
 PYTHON = sys.executable
 SETTINGS = "service.settings"
 WORKER_RESTARTS = 5
+# The folder that holds this package: the only working directory where `service` is this one.
+HOME = str(Path(service.__file__).resolve().parent.parent)
+PATH_SETTINGS = ("JOST_DATA_DIR",)
+# control socket, trusted proxies, header deadline, redacted logs (service/gunicorn_conf.py)
+GUNICORN_CONFIG = ("--config", "python:service.gunicorn_conf")
+
+
+def _python(module: str, *args: str) -> list[str]:
+    """``python -P -m module``: -P keeps the working directory off the front of sys.path."""
+    return [PYTHON, "-P", "-m", module, *args]
 
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env["PYTHONSAFEPATH"] = "1"  # -P for every Python these processes start in turn
+    for name in PATH_SETTINGS:
+        if env.get(name, "").strip():
+            env[name] = str(Path(env[name].strip()).expanduser().resolve())
     return env
 
 
 def manage(*args: str) -> int:
     """Run a Django management command in a child process; its exit code."""
-    return subprocess.call([PYTHON, "-m", "service.manage", *args], env=_env())
+    return subprocess.call(_python("service.manage", *args), env=_env(), cwd=HOME)
 
 
 def worker_command(*, concurrency: int | None = None, beat: bool = False) -> list[str]:
     """The Celery worker: prefork children run jobs (each on one core), prefetch one at a time."""
-    command = [PYTHON, "-m", "celery", "-A", "service.celery_app", "worker", "--loglevel=INFO"]
+    command = _python("celery", "-A", "service.celery_app", "worker", "--loglevel=INFO")
     command += ["--without-gossip", "--without-mingle"]
     if concurrency:
         command.append(f"--concurrency={concurrency}")
@@ -58,10 +82,9 @@ def web_command(port: int, host: str = "127.0.0.1") -> list[str]:
     """
     if importlib.util.find_spec("gunicorn") is not None and os.name == "posix":
         return [
-            PYTHON,
-            "-m",
-            "gunicorn",
+            *_python("gunicorn"),
             "service.asgi:application",
+            *GUNICORN_CONFIG,
             "--worker-class",
             "uvicorn_worker.UvicornWorker",
             "--bind",
@@ -72,9 +95,7 @@ def web_command(port: int, host: str = "127.0.0.1") -> list[str]:
             "-",
         ]
     return [
-        PYTHON,
-        "-m",
-        "uvicorn",
+        *_python("uvicorn"),
         "service.asgi:application",
         "--host",
         host,
@@ -84,7 +105,9 @@ def web_command(port: int, host: str = "127.0.0.1") -> list[str]:
 
 
 def _start(command: Sequence[str]) -> subprocess.Popen:
-    return subprocess.Popen(list(command), env=_env(), start_new_session=os.name == "posix")
+    return subprocess.Popen(
+        list(command), env=_env(), cwd=HOME, start_new_session=os.name == "posix"
+    )
 
 
 def _stop(processes: Sequence[subprocess.Popen], grace_s: float = 15) -> None:
@@ -158,4 +181,37 @@ def serve(port: int = 8000) -> int:
 
 def worker(concurrency: int | None = None, *, beat: bool = False) -> int:
     """Run one Celery worker in the foreground; ``beat`` adds the reaper's schedule."""
-    return subprocess.call(worker_command(concurrency=concurrency, beat=beat), env=_env())
+    return subprocess.call(worker_command(concurrency=concurrency, beat=beat), env=_env(), cwd=HOME)
+
+
+# ---- the Procfile's processes --------------------------------------------------------------
+
+PROCFILE = {
+    "migrate": lambda: _python("service.manage", "migrate", "--noinput"),
+    "web": lambda: [
+        *_python("gunicorn", "service.asgi:application", *GUNICORN_CONFIG),
+        *("--worker-class", "uvicorn_worker.UvicornWorker", "--access-logfile", "-"),
+    ],
+    "worker": lambda: worker_command(),
+    "beat": lambda: _python("celery", "-A", "service.celery_app", "beat", "--loglevel=INFO"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -P -m service.runner PROCESS [ARGS…]``: one of the Procfile's processes, from
+    this package's folder whatever the working directory; ARGS go to Gunicorn or Celery."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in PROCFILE:
+        print(
+            f"usage: python -P -m service.runner {{{'|'.join(PROCFILE)}}} [ARGS…]", file=sys.stderr
+        )
+        return 2
+    command = [*PROCFILE[args[0]](), *args[1:]]
+    env = _env()
+    os.chdir(HOME)
+    os.execve(command[0], command, env)
+    return 0  # pragma: no cover - execve does not return
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,7 +3,9 @@
 With nothing set the service runs on embedded defaults — SQLite and Celery's server-less
 file-system broker, both under ``JOST_DATA_DIR`` (default: the platform's user data folder) — so
 ``jost serve`` needs nothing installed. Production sets ``DATABASE_URL`` (PostgreSQL) and
-``CELERY_BROKER_URL`` or ``REDIS_URL`` (Redis), ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
+``CELERY_BROKER_URL`` or ``REDIS_URL`` (Redis), ``SECRET_KEY`` and ``ALLOWED_HOSTS``, and
+``JOST_PRODUCTION=true``, which refuses to start without those (or with ``DEBUG``) and turns on
+HTTPS hardening (HSTS, an HTTPS redirect, secure cookies; docs/operations.md, "Security").
 
 Variables (all optional):
   DATABASE_URL, CELERY_BROKER_URL / REDIS_URL, CACHE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
@@ -11,10 +13,15 @@ Variables (all optional):
   JOST_MAX_ROUNDS, JOST_MAX_BODY_BYTES, JOST_THROTTLE_USER, JOST_THROTTLE_SUBMIT,
   JOST_THROTTLE_ANON, JOST_TOKEN_CACHE_S, JOST_WEB_THREADS, JOST_HEARTBEAT_S,
   JOST_STALE_AFTER_S, JOST_REAPER_INTERVAL_S, JOST_MAX_ATTEMPTS, JOST_PENDING_REDISPATCH_S,
+  JOST_PENDING_BACKSTOP_S, JOST_REAPER_LATE_S,
   JOST_TIME_LIMIT_BASE_S, JOST_TIME_LIMIT_MIN_ROUNDS_PER_S, JOST_PROGRESS_INTERVAL_S,
-  JOST_RETENTION_DAYS, JOST_SHARD_ROUNDS, JOST_DB_POOL (a pool of that many PostgreSQL
-  connections per process, in place of one persistent connection per thread; off by default,
-  never in forking workers).
+  JOST_RETENTION_DAYS, JOST_SHARD_ROUNDS, JOST_STUDY_MAX_POINTS, JOST_STUDY_MAX_ROUNDS,
+  JOST_STUDY_MAX_ACTIVE, JOST_STUDY_WINDOW, JOST_PRODUCTION, JOST_BEHIND_HTTPS_PROXY,
+  JOST_HSTS_SECONDS, JOST_TRUSTED_PROXIES, JOST_TOKEN_TTL_DAYS, JOST_LOGIN_WINDOW_S,
+  JOST_LOGIN_FAILURES_PER_ACCOUNT, JOST_LOGIN_FAILURES_PER_ADDRESS, JOST_LOGIN_CONCURRENCY,
+  JOST_LOGIN_WAIT_S, JOST_HEADER_TIMEOUT_S, JOST_CONTROL_SOCKET,
+  JOST_DB_POOL (a pool of that many PostgreSQL connections per process, in place of one
+  persistent connection per thread; off by default, never in forking workers).
 """
 
 from __future__ import annotations
@@ -76,14 +83,26 @@ SERVICE_DIR.mkdir(parents=True, exist_ok=True)
 BASE_DIR = Path(__file__).resolve().parent
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the data folder.
+# A deployment says so, and then must give what a local service may leave out.
+JOST_PRODUCTION = _env_bool("JOST_PRODUCTION", False)
 
-    Tokens do not depend on it (only admin sessions do), so a local service may keep its own.
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else (not in production) one generated once and kept in
+    the data folder.
+
+    Tokens do not depend on it (only sessions do), so a local service may keep its own; a
+    production one must not silently get a key per data folder (sessions would break across
+    machines, and nobody would know where the key is).
     """
     key = _env_str("SECRET_KEY")
     if key:
         return key
+    if JOST_PRODUCTION:
+        raise ImproperlyConfiguredEnv(
+            "JOST_PRODUCTION=true needs SECRET_KEY: set it to a long random string (the same on "
+            "every web process), e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
     path = SERVICE_DIR / "secret_key"
     if not path.exists():
         # Written under a temporary name and linked into place: when several processes start
@@ -104,6 +123,16 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+if JOST_PRODUCTION:
+    _refusals = []
+    if DEBUG:
+        _refusals.append(
+            "DEBUG must be off (its error pages show settings and code to anyone who asks)"
+        )
+    if not _env_list("ALLOWED_HOSTS", []):
+        _refusals.append("ALLOWED_HOSTS must name the host names clients use (comma-separated)")
+    if _refusals:
+        raise ImproperlyConfiguredEnv("JOST_PRODUCTION=true: " + "; ".join(_refusals))
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 PORT = _env_number("PORT", 8000)
 
@@ -120,22 +149,27 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # only so accounts' migration can hash its old clear keys
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from here, not from a CDN
+    "service.accounts",  # before the simulator: its jost_token command is the one that counts
     "service.simulator",
     "service.api",
     "service.live",
     "service.workbench",
+    "service.studies",
 ]
 
 MIDDLEWARE = [
     "service.api.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "service.content_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "service.accounts.middleware.LoginRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -169,7 +203,7 @@ def _databases() -> dict[str, Any]:
         pool = _env_number("JOST_DB_POOL", 0)
         if db["ENGINE"] == "django.db.backends.postgresql" and pool > 0:
             # for servers that run each request in a new thread, where a persistent connection
-            # per thread would be a new connection per request (~7 ms of CPU)
+            # per thread would be a new connection per request (costlier than the request itself)
             db["CONN_MAX_AGE"] = 0
             db["CONN_HEALTH_CHECKS"] = False  # the pool hands out live connections
             db.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool}
@@ -197,20 +231,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 def _caches() -> dict[str, Any]:
-    """A shared cache (throttle counters) when Redis is configured, else this process's memory."""
+    """A shared cache (throttle counters) when Redis is configured, else this process's memory;
+    throttles and login attempts ("throttle") count in Redis, else in one SQLite file every
+    process of this machine shares (service.tally), so their counts are exact either way."""
     url = _env_str("CACHE_URL") or _env_str("REDIS_URL")
     if url.startswith(("redis://", "rediss://")):
-        return {
-            "default": {
-                "BACKEND": "service.cache.ReusingRedisCache",
-                "LOCATION": url,
-                "KEY_PREFIX": "jost",
-            }
+        redis = {
+            "BACKEND": "service.cache.ReusingRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "jost",
+            # a Redis that is down costs a request this much at most (then: service.cache)
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
-    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        # counters per deployment (queue): several may share one Redis, as the tests' stacks do
+        throttle = {**redis, "KEY_PREFIX": f"jost.{_env_str('JOST_QUEUE', 'jost')}"}
+        return {"default": redis, "throttle": throttle}
+    return {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {
+            "BACKEND": "service.tally.SQLiteTallyCache",
+            "LOCATION": str(SERVICE_DIR / "tally.sqlite3"),
+            "KEY_PREFIX": "jost",
+        },
+    }
 
 
 CACHES = _caches()
+JOST_THROTTLE_CACHE = "throttle"
+
+# every login (API token, workbench, admin) counted and limited: service.accounts.login_guard
+AUTHENTICATION_BACKENDS = ["service.accounts.backends.GuardedModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -228,16 +278,46 @@ STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing folder
 WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
 WHITENOISE_AUTOREFRESH = DEBUG
 
-if _env_bool("JOST_BEHIND_HTTPS_PROXY", False):
+# HTTPS: behind a TLS proxy that sets X-Forwarded-Proto (JOST_BEHIND_HTTPS_PROXY), and in any
+# production deployment: HSTS, plain HTTP redirected (not the probes), cookies only over TLS.
+JOST_BEHIND_HTTPS_PROXY = _env_bool("JOST_BEHIND_HTTPS_PROXY", False)
+if JOST_BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if JOST_BEHIND_HTTPS_PROXY or JOST_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+JOST_HSTS_SECONDS = _env_number("JOST_HSTS_SECONDS", 31_536_000 if JOST_PRODUCTION else 0)
+SECURE_HSTS_SECONDS = JOST_HSTS_SECONDS
+SECURE_HSTS_INCLUDE_SUBDOMAINS = JOST_HSTS_SECONDS > 0
+SECURE_SSL_REDIRECT = JOST_PRODUCTION
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # the probes speak plain HTTP inside
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+# A DEBUG error page (never in production) masks every URL-like setting: broker, cache, database.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "service.content_policy.MaskingReporterFilter"
+# Every page: scripts, styles and connections from this site only (service.content_policy).
+JOST_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+# Only these proxies' X-Forwarded-For is believed (addresses or networks, comma-separated).
+JOST_TRUSTED_PROXIES = _env_list("JOST_TRUSTED_PROXIES", [])
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"secrets": {"()": "service.accounts.log_redaction.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["secrets"],  # no ?token=KEY in any log line
+        }
+    },
     "root": {"handlers": ["console"], "level": _env_str("JOST_LOG_LEVEL", "INFO")},
 }
 
@@ -249,16 +329,36 @@ JOST_MAX_ROUNDS = _env_number("JOST_MAX_ROUNDS", 1_000_000_000)
 JOST_MAX_BODY_BYTES = _env_number("JOST_MAX_BODY_BYTES", 256 * 1024)
 # seconds a web process remembers a checked API token (service.api.authentication); 0 = off
 JOST_TOKEN_CACHE_S = _env_number("JOST_TOKEN_CACHE_S", 5.0, float)
+# days an API token works after it is issued (service.accounts.tokens)
+JOST_TOKEN_TTL_DAYS = _env_number("JOST_TOKEN_TTL_DAYS", 30.0, float)
+# Logins (API token, workbench, admin; service.accounts.login_guard): attempts per account and
+# per client address within the window, password checks at once per web process.
+JOST_LOGIN_WINDOW_S = _env_number("JOST_LOGIN_WINDOW_S", 300.0, float)
+JOST_LOGIN_FAILURES_PER_ACCOUNT = _env_number("JOST_LOGIN_FAILURES_PER_ACCOUNT", 10)
+JOST_LOGIN_FAILURES_PER_ADDRESS = _env_number("JOST_LOGIN_FAILURES_PER_ADDRESS", 30)
+JOST_LOGIN_CONCURRENCY = _env_number("JOST_LOGIN_CONCURRENCY", 1)
+JOST_LOGIN_WAIT_S = _env_number("JOST_LOGIN_WAIT_S", 5.0, float)
+# seconds a client has to send a request's headers (service.gunicorn_conf; slow clients)
+JOST_HEADER_TIMEOUT_S = _env_number("JOST_HEADER_TIMEOUT_S", 10.0, float)
 # threads per web process serving HTTP under ASGI (service.asgi), each with its own connection
 JOST_WEB_THREADS = _env_number("JOST_WEB_THREADS", 4)
 DATA_UPLOAD_MAX_MEMORY_SIZE = JOST_MAX_BODY_BYTES
-# How often a running job proves it is alive, and when silence means its worker is gone.
-JOST_HEARTBEAT_S = _env_number("JOST_HEARTBEAT_S", 5.0, float)
-JOST_STALE_AFTER_S = _env_number("JOST_STALE_AFTER_S", 60.0, float)
-JOST_REAPER_INTERVAL_S = _env_number("JOST_REAPER_INTERVAL_S", 30.0, float)
+# How often a running job proves it is alive, and when silence means its worker is gone: a
+# killed worker's job runs again within JOST_STALE_AFTER_S + JOST_REAPER_INTERVAL_S (docs/
+# operations.md, "Faults"). Every worker reaps, one at a time (simulator.reaper_turns).
+JOST_HEARTBEAT_S = _env_number("JOST_HEARTBEAT_S", 2.0, float)
+JOST_STALE_AFTER_S = _env_number("JOST_STALE_AFTER_S", 8.0, float)
+JOST_REAPER_INTERVAL_S = _env_number("JOST_REAPER_INTERVAL_S", 3.0, float)
 JOST_MAX_ATTEMPTS = _env_number("JOST_MAX_ATTEMPTS", 3)
-# A PENDING job is sent to the queue again when its message may have been lost.
-JOST_PENDING_REDISPATCH_S = _env_number("JOST_PENDING_REDISPATCH_S", 3600.0, float)
+# A PENDING job whose message the broker does not hold (lost in a broker restart, or a web
+# process that died between its commit and the send) is sent again after this; on a broker that
+# cannot be listed, and in any case, after JOST_PENDING_BACKSTOP_S.
+JOST_PENDING_REDISPATCH_S = _env_number("JOST_PENDING_REDISPATCH_S", 10.0, float)
+JOST_PENDING_BACKSTOP_S = _env_number("JOST_PENDING_BACKSTOP_S", 3600.0, float)
+# /readyz answers 503 when no worker has reaped for this long (every worker may be gone)
+JOST_REAPER_LATE_S = _env_number(
+    "JOST_REAPER_LATE_S", max(60.0, 10 * JOST_REAPER_INTERVAL_S), float
+)
 # Progress is written to the job row (and the cancel flag read) at most this often.
 JOST_PROGRESS_INTERVAL_S = _env_number("JOST_PROGRESS_INTERVAL_S", 1.0, float)
 # Time limits grow with the job: base + rounds / (the slowest rate a healthy worker runs at).
@@ -268,11 +368,108 @@ JOST_TIME_LIMIT_MIN_ROUNDS_PER_S = _env_number("JOST_TIME_LIMIT_MIN_ROUNDS_PER_S
 JOST_RETENTION_DAYS = _env_number("JOST_RETENTION_DAYS", 0.0, float)
 JOST_QUEUE = _env_str("JOST_QUEUE", "jost")
 # A job of more rounds than this is split into shards of about this many rounds, each a task any
-# worker may run (about 2 s on one core of a laptop); shards have their own queue, so a small job
-# never waits behind a large job's backlog (see README, "Sharded jobs").
+# worker may run (a few seconds on one core: docs/sharding.md); shards have their own queue, so
+# a small job never waits behind a large job's backlog (see README, "Sharded jobs").
 JOST_SHARD_ROUNDS = _env_number("JOST_SHARD_ROUNDS", 20_000_000)
 if JOST_SHARD_ROUNDS < 1:
     raise ImproperlyConfiguredEnv(f"JOST_SHARD_ROUNDS must be at least 1, got {JOST_SHARD_ROUNDS}")
+# Studies (service.studies): points and rounds one study may have, studies a user may have
+# running at once, and the window: how many of one user's points are jobs in the ledger at once
+# (the next is submitted when one finishes), so a study never starves other users' jobs.
+JOST_STUDY_MAX_POINTS = _env_number("JOST_STUDY_MAX_POINTS", 1000)
+JOST_STUDY_MAX_ROUNDS = _env_number("JOST_STUDY_MAX_ROUNDS", 100_000_000_000)
+JOST_STUDY_MAX_ACTIVE = _env_number("JOST_STUDY_MAX_ACTIVE", 3)
+JOST_STUDY_WINDOW = _env_number("JOST_STUDY_WINDOW", 8)
+
+
+def _check_fault_clocks() -> None:
+    """The reliability clocks must make sense together, or a live job could be taken from its
+    worker (a stale window shorter than a few heartbeats) or nothing would ever be reaped."""
+    problems = [
+        f"{name} must be more than 0, got {value:g}"
+        for name, value in (
+            ("JOST_HEARTBEAT_S", JOST_HEARTBEAT_S),
+            ("JOST_REAPER_INTERVAL_S", JOST_REAPER_INTERVAL_S),
+            ("JOST_PENDING_REDISPATCH_S", JOST_PENDING_REDISPATCH_S),
+            ("JOST_PENDING_BACKSTOP_S", JOST_PENDING_BACKSTOP_S),
+            ("JOST_REAPER_LATE_S", JOST_REAPER_LATE_S),
+        )
+        if not value > 0
+    ]
+    if JOST_HEARTBEAT_S > 0 and not JOST_STALE_AFTER_S >= 3 * JOST_HEARTBEAT_S:
+        problems.append(
+            f"JOST_STALE_AFTER_S ({JOST_STALE_AFTER_S:g}) must be at least 3 x JOST_HEARTBEAT_S "
+            f"({JOST_HEARTBEAT_S:g}), or a live job could be taken from its worker"
+        )
+    if JOST_MAX_ATTEMPTS < 1:
+        problems.append(f"JOST_MAX_ATTEMPTS must be at least 1, got {JOST_MAX_ATTEMPTS}")
+    if problems:
+        raise ImproperlyConfiguredEnv("; ".join(problems))
+
+
+_check_fault_clocks()
+
+
+def _check_limits() -> None:
+    """Every other number must be finite and in its range, and every list readable: a bad value
+    stops the start with its name, never a failure later (a reaper that overflows, a negative
+    retention that silently keeps everything)."""
+    import ipaddress
+    import math
+
+    ranges: tuple[tuple[str, float, float, float], ...] = (
+        ("PORT", PORT, 1, 65535),
+        ("JOST_RETENTION_DAYS", JOST_RETENTION_DAYS, 0, 36_500),
+        ("JOST_MAX_ROUNDS", JOST_MAX_ROUNDS, 1, 10**13),
+        ("JOST_MAX_BODY_BYTES", JOST_MAX_BODY_BYTES, 1024, 1 << 30),
+        ("JOST_TOKEN_CACHE_S", JOST_TOKEN_CACHE_S, 0, 3600),
+        ("JOST_TOKEN_TTL_DAYS", JOST_TOKEN_TTL_DAYS, 1 / 24, 3650),
+        ("JOST_WEB_THREADS", JOST_WEB_THREADS, 1, 256),
+        ("JOST_PROGRESS_INTERVAL_S", JOST_PROGRESS_INTERVAL_S, 0.01, 3600),
+        ("JOST_TIME_LIMIT_BASE_S", JOST_TIME_LIMIT_BASE_S, 1, 10**7),
+        ("JOST_TIME_LIMIT_MIN_ROUNDS_PER_S", JOST_TIME_LIMIT_MIN_ROUNDS_PER_S, 1, 10**12),
+        ("JOST_LOGIN_WINDOW_S", JOST_LOGIN_WINDOW_S, 1, 86_400),
+        ("JOST_LOGIN_FAILURES_PER_ACCOUNT", JOST_LOGIN_FAILURES_PER_ACCOUNT, 1, 10**6),
+        ("JOST_LOGIN_FAILURES_PER_ADDRESS", JOST_LOGIN_FAILURES_PER_ADDRESS, 1, 10**6),
+        ("JOST_LOGIN_CONCURRENCY", JOST_LOGIN_CONCURRENCY, 1, 256),
+        ("JOST_LOGIN_WAIT_S", JOST_LOGIN_WAIT_S, 0, 60),
+        ("JOST_HEADER_TIMEOUT_S", JOST_HEADER_TIMEOUT_S, 0.5, 600),
+        ("JOST_HSTS_SECONDS", JOST_HSTS_SECONDS, 0, 10**9),
+        ("JOST_DB_POOL", _env_number("JOST_DB_POOL", 0), 0, 1000),
+        ("JOST_HEARTBEAT_S", JOST_HEARTBEAT_S, 0, 86_400),
+        ("JOST_STALE_AFTER_S", JOST_STALE_AFTER_S, 0, 10**7),
+        ("JOST_REAPER_INTERVAL_S", JOST_REAPER_INTERVAL_S, 0, 86_400),
+        ("JOST_PENDING_REDISPATCH_S", JOST_PENDING_REDISPATCH_S, 0, 10**7),
+        ("JOST_PENDING_BACKSTOP_S", JOST_PENDING_BACKSTOP_S, 0, 10**7),
+        ("JOST_REAPER_LATE_S", JOST_REAPER_LATE_S, 0, 10**7),
+        ("JOST_MAX_ATTEMPTS", JOST_MAX_ATTEMPTS, 1, 1000),
+        ("JOST_STUDY_MAX_POINTS", JOST_STUDY_MAX_POINTS, 1, 100_000),
+        ("JOST_STUDY_MAX_ROUNDS", JOST_STUDY_MAX_ROUNDS, 1, 10**15),
+        ("JOST_STUDY_MAX_ACTIVE", JOST_STUDY_MAX_ACTIVE, 1, 10_000),
+        ("JOST_STUDY_WINDOW", JOST_STUDY_WINDOW, 1, 10_000),
+    )
+    problems = [
+        f"{name} must be between {low:g} and {high:g}, got {value!r}"
+        for name, value, low, high in ranges
+        if not (math.isfinite(value) and low <= value <= high)
+    ]
+    for name in ("JOST_THROTTLE_ANON", "JOST_THROTTLE_USER", "JOST_THROTTLE_SUBMIT"):
+        rate = _env_str(name)
+        count, _, period = rate.partition("/")
+        if rate and not (count.isdigit() and period[:1] in {"s", "m", "h", "d"}):
+            problems.append(
+                f"{name} must be like 300/minute (N/second|minute|hour|day), got {rate!r}"
+            )
+    for item in JOST_TRUSTED_PROXIES:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            problems.append(f"JOST_TRUSTED_PROXIES: {item!r} is not an IP address or network")
+    if problems:
+        raise ImproperlyConfiguredEnv("; ".join(problems))
+
+
+_check_limits()
 JOST_SHARD_QUEUE = f"{JOST_QUEUE}.shards"
 JOST_ENGINE_VERSION = ENGINE_VERSION
 
@@ -307,12 +504,17 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": ENGINE_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
+    # The browsable docs work offline and behind a Content-Security-Policy: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "PREPROCESSING_HOOKS": ["service.api.schema.only_canonical_paths"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "service.api.schema.add_config_schema",
+        "service.api.schema.add_error_responses",
     ],
 }
 

@@ -1,4 +1,4 @@
-"""Root routes: the API (with live progress), the workbench, health probes and the admin."""
+"""Root routes: the API (with live progress and studies), the workbench, probes and the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,6 +8,7 @@ from service.api import views
 urlpatterns = [
     path("api/", include("service.live.urls")),
     path("api/", include("service.api.urls")),
+    path("api/", include("service.studies.urls")),
     path("workbench/", include("service.workbench.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

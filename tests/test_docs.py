@@ -65,6 +65,13 @@ def test_cli_reference_is_current():
     assert docs_reference.CLI.read_text(encoding="utf-8") == page, f"docs/cli.md {STALE}"
 
 
+def test_config_reference_is_current():
+    page = docs_reference.config_reference_markdown()
+    assert "| `decks` | integer | `6` | ≥ 1, ≤ 8 |" in page  # read from the models' bounds
+    current = docs_reference.CONFIG_REFERENCE.read_text(encoding="utf-8")
+    assert current == page, f"docs/config-reference.md {STALE}"
+
+
 def test_every_page_is_in_the_nav():
     import yaml
 

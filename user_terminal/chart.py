@@ -79,6 +79,13 @@ def save_png(
     bottom.set_ylabel("Density")
     bottom.set_title(f"Bankroll distribution (normal approximation, SD {sd:,.1f} units)")
     bottom.legend()
+    return write_png(figure, out)
+
+
+def write_png(figure: Any, out: Path) -> Path:
+    """Write a matplotlib figure as a PNG (its folder made if needed), then close it."""
+    import matplotlib.pyplot as plt
+
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         figure.savefig(out, format="png", dpi=100)

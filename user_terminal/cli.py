@@ -1,7 +1,8 @@
 """The `jost` command: profiles, hydration, local and remote runs, results, charts and the TUI.
 
 Kept thin on purpose: each command parses its options and calls the module that owns the idea
-(`profiles_store`, `hydrate`, `running`, `remote`, `compare`, `chart`, `render`, `tui`).
+(`profiles_store`, `hydrate`, `running` over `game_run`, `remote`, `compare`, `chart`, `render`,
+`tui`).
 
 Exit codes: 0 success, 1 an unexpected failure inside the engine, 2 bad input (a missing or
 unreadable file, invalid JSON, an invalid profile or config, a bad option, a request the service
@@ -19,7 +20,15 @@ import typer
 from rich.console import Console
 
 from jost_engine import Config, config_json_schema
-from user_terminal import analyze_cli, history, jobs_cli, profiles_cli, validate_cli
+from user_terminal import (
+    analyze_cli,
+    jobs_cli,
+    optimize_cli,
+    profiles_cli,
+    study_cli,
+    trip_cli,
+    validate_cli,
+)
 from user_terminal.config_files import apply_overrides, load_config, save_config
 from user_terminal.credentials import require_login
 from user_terminal.errors import (
@@ -30,11 +39,12 @@ from user_terminal.errors import (
     fail,
     reported,
 )
+from user_terminal.game_run import keep
 from user_terminal.hydrate import compose
 from user_terminal.prompts import ask, may_overwrite
 from user_terminal.render import game_table, render_summary
 from user_terminal.result_files import read_result
-from user_terminal.running import run_local, run_remote
+from user_terminal.running import run_in_terminal
 from user_terminal.seeding import open_store
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "app"]
@@ -53,7 +63,11 @@ app.command()(jobs_cli.login)
 app.command()(jobs_cli.logout)
 app.command()(analyze_cli.analyze)
 app.add_typer(analyze_cli.strategy_app)
+app.add_typer(analyze_cli.count_app)
 app.command()(validate_cli.validate)
+app.add_typer(optimize_cli.app)
+app.command()(trip_cli.trip)
+app.add_typer(study_cli.app)
 
 
 @app.callback()
@@ -98,7 +112,7 @@ def run(
         Path | None,
         typer.Argument(
             metavar="[CONFIG.json]",
-            help="A saved config (CONFIG.md); without one, your profiles are hydrated.",
+            help="A saved config (docs/config.md); without one, your profiles are hydrated.",
             show_default=False,
         ),
     ] = None,
@@ -155,22 +169,22 @@ def run(
             else:
                 Console().print(game_table(config))
             return
-        show_progress = not quiet and Console(stderr=True).is_terminal
-        where, job = "local", None
-        if remote:
-            result, job, where = run_remote(
-                config, show_progress=show_progress, ask=ask, note=_warn
-            )
-        else:
-            result = run_local(config, source, workers=workers, show_progress=show_progress)
-        try:
-            history.record(config.model_dump(mode="json"), result, where=where, job_id=job)
-        except OSError as exc:
-            _warn(f"the run was not kept in the history: {exc}")
+        outcome = run_in_terminal(
+            config,
+            source,
+            remote=remote,
+            workers=workers,
+            show_progress=not quiet and Console(stderr=True).is_terminal,
+            ask=ask,
+            warn=_warn,
+        )
+        problem = keep(config, outcome)
+        if problem:
+            _warn(problem)
     if json_output:
-        print_json(result)
+        print_json(outcome.result)
     else:
-        Console().print(render_summary(result, config))
+        Console().print(render_summary(outcome.result, config))
 
 
 @app.command()

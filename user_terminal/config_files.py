@@ -1,4 +1,5 @@
-"""Reading a saved config file (CONFIG.md) and writing one: every problem names the file."""
+"""Reading a saved config file (docs/config.md, "Config") and writing one: every problem names
+the file."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from jost_engine import Config, ConfigError, parse_config
 from user_terminal.errors import JostError, problems_text
 from user_terminal.home import write_atomic
+from user_terminal.json_files import read_json_file
 
 
 def config_error_text(error: ConfigError, source: str) -> str:
@@ -17,24 +19,7 @@ def config_error_text(error: ConfigError, source: str) -> str:
 
 def load_config(path: Path) -> Config:
     """The config in a JSON file; `JostError` names the file and every problem."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise JostError(f"config file not found: {path}") from None
-    except IsADirectoryError:
-        raise JostError(f"cannot read config file {path}: it is a directory") from None
-    except OSError as exc:
-        raise JostError(f"cannot read config file {path}: {exc.strerror or exc}") from None
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise JostError(f"{path} is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise JostError(
-            f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        raise JostError(f"{path} is not usable JSON: {exc}") from None
+    document = read_json_file(path, "config file")
     try:
         return parse_config(document)
     except ConfigError as exc:

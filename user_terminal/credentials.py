@@ -65,6 +65,14 @@ def current_login() -> Login | None:
     return Login(normalise_url(url), token or None, stored.get("username"))
 
 
+def stored_login() -> Login | None:
+    """The login kept by ``jost login`` (not the environment's): what ``jost logout`` ends."""
+    stored = _stored()
+    if not stored.get("url"):
+        return None
+    return Login(normalise_url(stored["url"]), stored.get("token") or None, stored.get("username"))
+
+
 def require_login() -> Login:
     """The configured service with a token; says how to get one otherwise."""
     login = current_login()

@@ -10,8 +10,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import NoReturn
 
-import typer
-
 EXIT_FAILURE = 1  # something unexpected inside the engine
 EXIT_BAD_INPUT = 2  # a file, profile, option or config that cannot be used
 EXIT_SERVICE = 3  # the service: unreachable, refused the token, failed, or a remote job failed
@@ -38,6 +36,8 @@ def problems_text(heading: str, problems: Iterable[Mapping[str, str]]) -> str:
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print a message to stderr (plain text: paths are never re-wrapped) and exit."""
+    import typer  # here: the library code that raises `JostError` never needs the CLI's typer
+
     typer.echo(f"jost: {message}", err=True)
     raise typer.Exit(code)
 

@@ -19,6 +19,7 @@ from user_terminal.credentials import (
     normalise_url,
     require_login,
     save_login,
+    stored_login,
 )
 from user_terminal.errors import JostError, reported
 from user_terminal.remote import ServiceClient, job_id
@@ -67,8 +68,20 @@ def login(
 
 
 def logout() -> None:
-    """Forget the stored service login."""
+    """End the token on the service (so a copy of it is useless) and forget the stored login.
+
+    The local login is forgotten even when the service cannot be reached or already refuses the
+    token; then it says so, since the token may still work there until it expires.
+    """
     path = login_path()
+    stored = stored_login()
+    if stored is not None and stored.token:
+        try:
+            with ServiceClient(stored.url, stored.token) as service:
+                service.revoke_token()
+            typer.echo(f"revoked the token on {stored.url}", err=True)
+        except JostError as exc:
+            typer.echo(f"could not revoke the token on {stored.url}: {exc}", err=True)
     typer.echo(f"removed {path}" if forget_login() else "not logged in", err=True)
 
 

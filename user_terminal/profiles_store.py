@@ -1,9 +1,9 @@
 """The player's profiles: one JSON file per profile at ``<home>/profiles/<kind>/<name>.json``.
 
-A profile (CONFIG.md "Profiles") is ``{"kind", "name", "description", "data"}``; its ``data`` is
-checked with the engine's own models, so a profile the store accepts always hydrates. Nothing is
-overwritten unless the caller says so, and every write is atomic. ``defaults.json`` beside the
-kind folders names each kind's default profile; it also marks the store as seeded.
+A profile (docs/config.md, "Profiles") is ``{"kind", "name", "description", "data"}``; its
+``data`` is checked with the engine's own models, so a profile the store accepts always hydrates.
+Nothing is overwritten unless the caller says so, and every write is atomic. ``defaults.json``
+beside the kind folders names each kind's default profile; it also marks the store as seeded.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jost_engine import ConfigError
+from jost_engine.json_text import JSONTextError, read_json
 from jost_engine.profiles import PROFILE_KINDS, hydrate
 from user_terminal.errors import JostError, problems_text
 from user_terminal.home import write_atomic
@@ -102,13 +103,9 @@ def profile_problems(profile: Any, kind: str | None = None) -> list[dict[str, st
 def parse_profile_text(text: str, source: str, kind: str | None = None) -> Profile:
     """A profile from JSON text; `ProfileError` names ``source`` and every problem."""
     try:
-        profile = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProfileError(
-            f"{source} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        raise ProfileError(f"{source} is not usable JSON: {exc}") from None
+        profile = read_json(text, source)
+    except JSONTextError as exc:
+        raise ProfileError(str(exc)) from None
     problems = profile_problems(profile, kind)
     if problems:
         raise ProfileError(problems_text(f"invalid profile {source}", problems))
@@ -151,11 +148,13 @@ class ProfileStore:
         """Each kind's default profile name (a kind without one is left out)."""
         path = self.defaults_path
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = read_json(path.read_bytes(), str(path))
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise ProfileError(f"cannot read {path}: {exc}") from None
+        except JSONTextError as exc:
+            raise ProfileError(str(exc)) from None
         if not isinstance(document, dict):
             raise ProfileError(f"{path} must be a JSON object of kind → profile name")
         return {k: v for k, v in document.items() if k in PROFILE_KINDS and isinstance(v, str)}

@@ -11,13 +11,36 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeRemainingColumn,
 )
 from rich.text import Text
 
+from jost_engine.simulate import SIMULATING
+
 Update = Callable[[int, int], None]
+
+
+class Bar:
+    """The callbacks of one bar: ``bar(done, total)`` moves it, ``bar.say(line)`` relabels it
+    (the engine's "compiling the simulator (first run only)" while the bar cannot move yet),
+    ``bar.echo(line)`` prints a line above it."""
+
+    def __init__(self, progress: Progress, task: TaskID, total: int, label: str) -> None:
+        self._progress, self._task, self._total, self._label = progress, task, total, label
+
+    def __call__(self, done: int, rounds_total: int) -> None:
+        self._progress.update(self._task, completed=done, total=rounds_total or self._total)
+
+    def say(self, line: str) -> None:
+        text = self._label if line == SIMULATING else line[:1].upper() + line[1:]
+        self._progress.update(self._task, description=text)
+
+    def echo(self, line: str) -> None:
+        """A line of its own on stderr, above the bar (a plain write would tear the bar)."""
+        self._progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def compact(n: float) -> str:
@@ -46,13 +69,13 @@ class RateColumn(ProgressColumn):
 
 
 @contextmanager
-def progress_bar(total: int, enabled: bool, label: str = "Simulating") -> Iterator[Update | None]:
-    """A Rich progress bar on stderr; yields the ``update(done, total)`` callback (or None)."""
+def progress_bar(total: int, enabled: bool, label: str = "Simulating") -> Iterator[Bar | None]:
+    """A Rich progress bar on stderr; yields its `Bar` (or None when not ``enabled``)."""
     if not enabled:
         yield None
         return
     progress = Progress(
-        TextColumn(f"[bold]{label}"),
+        TextColumn("[bold]{task.description}"),
         BarColumn(bar_width=20),
         TaskProgressColumn(),
         RoundsColumn(),
@@ -62,10 +85,6 @@ def progress_bar(total: int, enabled: bool, label: str = "Simulating") -> Iterat
         console=Console(stderr=True),
         transient=True,
     )
-    task = progress.add_task("simulate", total=total)
-
-    def update(done: int, rounds_total: int) -> None:
-        progress.update(task, completed=done, total=rounds_total or total)
-
+    task = progress.add_task(label, total=total)
     with progress:
-        yield update
+        yield Bar(progress, task, total, label)

@@ -137,6 +137,10 @@ class ServiceClient:
         )
         return str(body["token"])
 
+    def revoke_token(self) -> None:
+        """Ends this client's token on the service (``jost logout``)."""
+        self._request("POST", "/api/auth/token/revoke/", "the logout")
+
     def submit(self, config: Mapping[str, Any], idempotency_key: str | None = None) -> dict:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         return self._request("POST", "/api/submit/", "the config", json=config, headers=headers)

@@ -1,7 +1,8 @@
 """Turning a config and a result document into Rich tables a player reads.
 
-Pure formatting: every function takes plain data (the result dict of CONFIG.md and a `Config`)
-and returns strings or Rich renderables, so the CLI, a TUI or tests can share them.
+Pure formatting: every function takes plain data (the result dict of docs/config.md, "Result",
+and a `Config`) and returns strings or Rich renderables, so the CLI, a TUI or tests can share
+them.
 """
 
 from __future__ import annotations
@@ -17,22 +18,14 @@ from rich.table import Table
 from rich.text import Text
 
 from jost_engine import Config
+from jost_engine.analysis.shoe_at_count import NAMES
 
 # Rows of the by-count table: counts seen in at least this share of rounds.
 MIN_COUNT_FREQUENCY = 0.001
 
 _UNBALANCED_SYSTEMS = frozenset({"ko", "red_7"})
 
-SYSTEM_NAMES = {
-    "hi_lo": "Hi-Lo",
-    "ko": "KO",
-    "hi_opt_1": "Hi-Opt I",
-    "hi_opt_2": "Hi-Opt II",
-    "omega_2": "Omega II",
-    "zen": "Zen",
-    "wong_halves": "Wong Halves",
-    "red_7": "Red 7",
-}
+SYSTEM_NAMES = NAMES  # the systems as players name them
 DEVIATION_SET_NAMES = {"illustrious_18": "Illustrious 18", "fab_4": "Fab 4"}
 
 

@@ -5,12 +5,12 @@ Used by `jost compare` and `jost chart`; every problem names the file.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from user_terminal.errors import JostError
+from user_terminal.json_files import read_json_file
 
 REQUIRED = ("rounds", "ev_per_initial_bet", "ev_per_round", "sd_per_round")
 
@@ -28,20 +28,7 @@ class ResultFile:
 
 
 def read_result(path: Path) -> ResultFile:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise JostError(f"result file not found: {path}") from None
-    except IsADirectoryError:
-        raise JostError(f"cannot read result file {path}: it is a directory") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise JostError(f"cannot read result file {path}: {exc}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise JostError(
-            f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
+    document = read_json_file(path, "result file")
     config = None
     if isinstance(document, dict) and isinstance(document.get("result"), dict):
         config = document.get("config") if isinstance(document.get("config"), dict) else None

@@ -1,100 +1,63 @@
-"""Running a config: on this machine with the engine, or on a service with its progress shown.
+"""A run as the `jost` command shows it: `game_run.run_game` under a Rich progress bar.
 
-Both return the result document (CONFIG.md "Result") and raise `JostError` for anything the
-player should read: a refused config, a failed or unreachable service, Ctrl-C.
+On Ctrl-C during a remote run the player is asked whether the job is cancelled on the service
+or left running there. Everything the player should read is raised as a `JostError`
+(`user_terminal.errors`).
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import uuid
 from collections.abc import Callable
-from typing import Any
 
-import click
+import typer
 
-from jost_engine import Config, ConfigError, SimulationCancelled, run_simulation_from_config
-from user_terminal.config_files import config_error_text
-from user_terminal.credentials import require_login
-from user_terminal.errors import EXIT_FAILURE, EXIT_INTERRUPTED, JostError
+from jost_engine import Config
+from user_terminal.game_run import Outcome, RunStopped, StillRunning, run_game
 from user_terminal.progress import progress_bar
-from user_terminal.remote import ServiceClient
 
 Ask = Callable[[str], bool]
 
 
-def run_local(
-    config: Config, source: str, *, workers: int | None = None, show_progress: bool = True
-) -> dict[str, Any]:
-    """Run on this machine (every core unless ``workers``)."""
-    cancel = threading.Event()
-    try:
-        with progress_bar(config.simulation.rounds, show_progress) as update:
-            result = run_simulation_from_config(
-                config, progress=update, workers=workers, cancel=cancel
-            )
-    except ConfigError as exc:
-        raise JostError(config_error_text(exc, source)) from None
-    except (KeyboardInterrupt, SimulationCancelled):
-        cancel.set()
-        raise JostError("interrupted", EXIT_INTERRUPTED) from None
-    except Exception as exc:
-        if os.environ.get("JOST_DEBUG"):
-            raise
-        raise JostError(
-            f"the simulation failed: {type(exc).__name__}: {exc} "
-            "(set JOST_DEBUG=1 to see the traceback)",
-            EXIT_FAILURE,
-        ) from None
-    return result.to_dict()
-
-
-def run_remote(
+def run_in_terminal(
     config: Config,
+    source: str,
     *,
+    remote: bool = False,
+    workers: int | None = None,
     show_progress: bool = True,
     ask: Ask,
-    note: Callable[[str], None] = lambda _: None,
+    warn: Callable[[str], None],
     poll_s: float = 0.5,
-) -> tuple[dict[str, Any], str, str]:
-    """Submit to the configured service, follow the job, fetch its result.
+    label: str | None = None,
+) -> Outcome:
+    """Run here (every core unless ``workers``) or on the service of `jost login`.
 
-    Returns (result, job id, service URL). On Ctrl-C, ``ask`` decides whether the job is
-    cancelled on the service or left running there.
+    ``warn`` prints a ``jost: …`` line on stderr; while the bar is shown, lines go above it.
+    ``label`` names the bar (default "Simulating", "Remote" on the service).
     """
-    login = require_login()
-    with ServiceClient(login.url, login.token) as client:
-        document, key = config.model_dump(mode="json"), str(uuid.uuid4())
-        interrupted = False
-        try:
-            submitted = client.submit(document, idempotency_key=key)
-        except KeyboardInterrupt:
-            # the same key answers with the job the first request made, if it made one
-            submitted, interrupted = client.submit(document, idempotency_key=key), True
-        job = str(submitted["job_id"])
-        note(f"submitted job {job} to {login.url}")
-        try:
-            if interrupted:
-                raise KeyboardInterrupt
-            with progress_bar(config.simulation.rounds, show_progress, "Remote") as update:
+    try:
+        label = label or ("Remote" if remote else "Simulating")
+        with progress_bar(config.simulation.rounds, show_progress, label) as bar:
+            return run_game(
+                config,
+                remote=remote,
+                source=source,
+                workers=workers,
+                progress=bar,
+                status=bar.say if bar is not None else None,
+                note=(lambda line: bar.echo(f"jost: {line}")) if bar is not None else warn,
+                poll_s=poll_s,
+            )
+    except StillRunning as stopped:
+        if _yes(ask, f"cancel job {stopped.job} on the service? (no: it keeps running there)"):
+            raise stopped.cancel() from None
+        raise
+    except KeyboardInterrupt:  # before the run began or after it ended
+        raise RunStopped("interrupted") from None
 
-                def on_progress(done: int, total: int, status: str) -> None:
-                    if update is not None:
-                        update(done, total)
 
-                result = client.follow(job, on_progress, poll_s=poll_s)
-        except KeyboardInterrupt:
-            try:
-                cancel = ask(f"cancel job {job} on the service? (no: it keeps running there)")
-            except (KeyboardInterrupt, click.exceptions.Abort, EOFError):
-                cancel = False
-            if cancel:
-                client.cancel(job)
-                raise JostError(f"interrupted: cancelled job {job}", EXIT_INTERRUPTED) from None
-            raise JostError(
-                f"interrupted: job {job} keeps running on {login.url}; "
-                f"`jost jobs result {job}` fetches its result",
-                EXIT_INTERRUPTED,
-            ) from None
-    return result, job, login.url
+def _yes(ask: Ask, question: str) -> bool:
+    try:
+        return ask(question)
+    except (KeyboardInterrupt, typer.Abort, EOFError):
+        return False

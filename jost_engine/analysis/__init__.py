@@ -15,7 +15,7 @@ from typing import Any, Literal
 from jost_engine.analysis.basic_strategy import generate_chart
 from jost_engine.analysis.chart_cache import cached_chart, chart_rules_key
 from jost_engine.analysis.dealer_probabilities import OUTCOME_NAMES, dealer_probabilities
-from jost_engine.analysis.game_value import UP_CARDS, chart_round_value, full_shoe, game_value
+from jost_engine.analysis.game_value import chart_round_value, full_shoe, game_value
 from jost_engine.analysis.hand_values import (
     EMPTY,
     Policy,
@@ -23,7 +23,8 @@ from jost_engine.analysis.hand_values import (
     add_card,
     new_dealer_memo,
 )
-from jost_engine.config import Config, Rules
+from jost_engine.chart_vocabulary import RANKS_BY_VALUE, UP_VALUES, up_card
+from jost_engine.config import Config, Rules, parse_config
 from jost_engine.strategy import decision_tables
 
 __all__ = [
@@ -35,9 +36,6 @@ __all__ = [
     "game_value",
     "generate_chart",
 ]
-
-RANK_NAMES = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10")
-UP_NAMES = {1: "A", 10: "10"} | {c: str(c) for c in range(2, 10)}
 
 
 def basic_chart(rules: Rules, dealer_memos: dict[int, Any] | None = None) -> dict[str, Any]:
@@ -62,11 +60,11 @@ def dealer_table(rules: Rules) -> dict[str, dict[str, float]]:
     shoe = full_shoe(rules)
     takes_all = not rules.dealer_peeks and rules.dealer_blackjack_takes == "all_bets"
     out = {}
-    for up in UP_CARDS:
+    for up in UP_VALUES:
         cards = shoe.copy()
         if not rules.infinite_deck:
             cards[up - 1] -= 1
-        out[UP_NAMES[up]] = dealer_probabilities(
+        out[up_card(up)] = dealer_probabilities(
             cards,
             up,
             h17=rules.dealer_hits_soft_17,
@@ -89,7 +87,7 @@ def effects_of_removal(rules: Rules, policy: Policy | None = None) -> dict[str, 
     shoe = full_shoe(rules)
     base = game_value(rules, policy, shoe).ev
     out = {}
-    for r, name in enumerate(RANK_NAMES):
+    for r, name in enumerate(RANKS_BY_VALUE):
         smaller = shoe.copy()
         smaller[r] -= 1
         out[name] = game_value(rules, policy, smaller).ev - base
@@ -103,7 +101,7 @@ def _hand_table(
     where the composition-dependent best play differs from the chart's (the exceptions)."""
     shoe = full_shoe(rules)
     rows, exceptions = [], []
-    for up in UP_CARDS:
+    for up in UP_VALUES:
         p_up = float(shoe[up - 1] / shoe.sum())
         best_game = UpcardGame(rules, shoe, up, None, dealer_memo=memos[up])
         chart_game = UpcardGame(rules, shoe, up, policy, dealer_memo=memos[up])
@@ -114,8 +112,8 @@ def _hand_table(
             best = max(options, key=options.__getitem__)
             chart_play, chart_value = chart_round_value(chart_game, i, j)
             row = {
-                "up": UP_NAMES[up],
-                "hand": f"{RANK_NAMES[i]},{RANK_NAMES[j]}",
+                "up": up_card(up),
+                "hand": f"{RANKS_BY_VALUE[i]},{RANKS_BY_VALUE[j]}",
                 "probability": p,
                 "best": best,
                 "chart": chart_play,
@@ -178,7 +176,7 @@ class Analysis:
 
 
 def analyze(
-    config: Config,
+    config: Config | dict[str, Any] | str,
     *,
     strategy: Literal["composition", "basic"] = "composition",
     removal: bool = True,
@@ -192,13 +190,15 @@ def analyze(
     Both values are always computed; ``ev_per_initial_bet`` is the chosen one. ``removal`` adds
     the effects of removal (composition-dependent, as published); ``hands`` every option's
     value for every two-card hand (the composition-dependent exceptions to the chart are
-    always listed).
+    always listed). ``config`` is what `run_simulation_from_config` takes: a `Config`, a dict
+    or JSON text (invalid ones raise the same `ConfigError`).
     """
     if strategy not in ("composition", "basic"):
         raise ValueError(f'strategy must be "composition" or "basic", got {strategy!r}')
+    config = parse_config(config)
     start = time.perf_counter()
     rules = config.rules
-    memos = {up: new_dealer_memo() for up in UP_CARDS}  # shared by the three analyses below
+    memos = {up: new_dealer_memo() for up in UP_VALUES}  # shared by the three analyses below
     chart = basic_chart(rules, memos)
     policy = Policy(*decision_tables(chart, rules))
     composition_game = game_value(rules, dealer_memos=memos, moments=True)

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from jost_engine import _kernel as k
+from jost_engine import kernel_layout as k
 from jost_engine.analysis import _kernels
 from jost_engine.analysis.dealer_probabilities import blackjack_rank
-from jost_engine.analysis.game_value import UP_CARDS, full_shoe
+from jost_engine.analysis.game_value import full_shoe
 from jost_engine.analysis.hand_values import (
     EMPTY,
     Policy,
@@ -33,8 +33,9 @@ from jost_engine.analysis.hand_values import (
     hand_value,
     new_dealer_memo,
 )
+from jost_engine.chart_vocabulary import HARD_ROWS, PAIR_ROWS, SOFT_ROWS, UP_VALUES
 from jost_engine.config import Rules
-from jost_engine.strategy import HARD_ROWS, PAIR_ROWS, SOFT_ROWS, decision_tables, may_double_on
+from jost_engine.strategy import decision_tables, may_double_on
 
 MAX_ROUNDS_OF_IMPROVEMENT = 12
 PRIOR = 1e-9  # weight every two-card composition gets, so an unreached cell still decides
@@ -201,7 +202,7 @@ def _pair_token(
     total, ace = hand_of(removal)
     value, soft = hand_value(total, ace)
     row = chart["soft" if soft else "hard"][str(value)].split()
-    token = row[UP_CARDS.index(up)]
+    token = row[UP_VALUES.index(up)]
     play = FIRST_OF[token]
     if play not in first or (play == "R" and rules.surrender == "none"):
         play = LATER_OF[token]  # the chart's "else" play
@@ -223,7 +224,7 @@ def _chart_from(
 ) -> dict[str, Any]:  # fmt: skip
     def row(soft: int, value: int, old: str) -> str:
         cells = old.split()
-        for col, up in enumerate(UP_CARDS):
+        for col, up in enumerate(UP_VALUES):
             cells[col] = tokens[up].get((soft, value), cells[col])
         return " ".join(cells)
 
@@ -234,7 +235,7 @@ def _chart_from(
         card = 1 if key == "A" else int(key)
         total_row = (soft["12"] if key == "A" else hard[str(2 * card)]).split()
         cells = []
-        for col, up in enumerate(UP_CARDS):
+        for col, up in enumerate(UP_VALUES):
             t = pair_tokens[up].get(card - 1, "")
             cells.append(t or total_row[col])
         pairs[key] = " ".join(cells)
@@ -251,13 +252,13 @@ def generate_chart(
     shoe = full_shoe(rules)
     chart = starting_chart()
     memos = dealer_memos if dealer_memos is not None else {}
-    for up in UP_CARDS:  # the dealer's odds outlive a policy
+    for up in UP_VALUES:  # the dealer's odds outlive a policy
         memos.setdefault(up, new_dealer_memo())
     for step in range(1, MAX_ROUNDS_OF_IMPROVEMENT + 1):
         dec, pairs = decision_tables(chart, rules)
         policy = Policy(dec, pairs)
         tokens, pair_tokens = {}, {}
-        for up in UP_CARDS:
+        for up in UP_VALUES:
             tokens[up], pair_tokens[up] = _improve_up_card(
                 rules, shoe, up, chart, policy, memos[up]
             )

@@ -63,37 +63,59 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("jost"))
 
 
-def _digest(rules: Rules) -> str:
+def play_rules(rules: Rules) -> dict[str, Any]:
+    """The rules that change the play, as JSON values."""
     d = rules.model_dump(mode="json")
-    payload = json.dumps({"v": ANALYZER_VERSION, **{k: d[k] for k in PLAY_RULES}}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+    return {k: d[k] for k in PLAY_RULES}
+
+
+def digest(payload: dict[str, Any]) -> str:
+    """A short hex key of a JSON payload (sorted keys)."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _digest(rules: Rules) -> str:
+    return digest({"v": ANALYZER_VERSION, **play_rules(rules)})
 
 
 def cached_chart(rules: Rules, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """The chart for ``rules`` from memory, then disk, else ``build()`` (and remember it)."""
-    key = _digest(rules)
-    chart = _memory.get(key)
-    if chart is not None:
-        return chart
-    path = cache_dir() / "charts" / f"{key}.json"
+    return cached_document(
+        "charts", _digest(rules), build, lambda chart: {"hard", "soft", "pairs"} <= chart.keys()
+    )
+
+
+def cached_document(
+    folder: str,
+    key: str,
+    build: Callable[[], dict[str, Any]],
+    valid: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any]:
+    """A JSON document of the cache: from memory, then ``<cache>/<folder>/<key>.json`` when it
+    reads as a dict ``valid`` accepts, else ``build()`` (written there and remembered)."""
+    memory_key = f"{folder}/{key}"
+    document = _memory.get(memory_key)
+    if document is not None:
+        return document
+    path = cache_dir() / folder / f"{key}.json"
     try:
-        chart = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        chart = None
-    if not isinstance(chart, dict) or not {"hard", "soft", "pairs"} <= chart.keys():
-        chart = build()
-        _write(path, chart)
-    _memory[key] = chart
-    return chart
+        document = None
+    if not isinstance(document, dict) or not valid(document):
+        document = build()
+        _write(path, document)
+    _memory[memory_key] = document
+    return document
 
 
-def _write(path: Path, chart: dict[str, Any]) -> None:
+def _write(path: Path, document: dict[str, Any]) -> None:
     """Write atomically; a cache that cannot be written is only a slower next run."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".chart-", suffix=".json")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(chart, f, indent=1)
+            json.dump(document, f, indent=1)
         os.replace(tmp, path)
     except OSError:
         pass

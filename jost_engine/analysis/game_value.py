@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from jost_engine import _kernel as k
+from jost_engine import kernel_layout as k
 from jost_engine.analysis.hand_values import (
     EMPTY,
     SPLIT,
@@ -20,9 +20,8 @@ from jost_engine.analysis.hand_values import (
     hand_of,
     hand_value,
 )
+from jost_engine.chart_vocabulary import UP_VALUES
 from jost_engine.config import Rules
-
-UP_CARDS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 1)  # chart column order: 2..10, then the ace
 
 
 def full_shoe(rules: Rules) -> np.ndarray:
@@ -34,7 +33,7 @@ def full_shoe(rules: Rules) -> np.ndarray:
 
 def up_card_chances(shoe: np.ndarray) -> Iterator[tuple[int, float]]:
     n = shoe.sum()
-    for up in UP_CARDS:
+    for up in UP_VALUES:
         yield up, float(shoe[up - 1] / n)
 
 

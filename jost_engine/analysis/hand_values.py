@@ -29,7 +29,7 @@ import numpy as np
 from numba import types
 from numba.typed import Dict
 
-from jost_engine import _kernel as k
+from jost_engine import kernel_layout as k
 from jost_engine.analysis import _kernels
 from jost_engine.analysis.dealer_probabilities import (
     blackjack_rank,

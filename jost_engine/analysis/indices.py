@@ -1,17 +1,20 @@
-"""Index numbers computed by the exact analyzer: the true count at which a play changes.
+"""Index numbers computed by the exact analyzer: the count at which a play changes.
 
 A published index (``16 v 10: stand at +0``) is the true count above which a deviation from
-basic strategy gains. Published values exist for shoe games; for one and two decks none could
-be checked, so `jost_engine.index_plays` stores sets computed here (`computed_sets`), by a
-method that reproduces the published shoe set within one true count (tests/engine/
-test_indices.py). Three steps:
+basic strategy gains. Published values exist for Hi-Lo in shoe games; for one and two decks
+none could be checked, so `jost_engine.index_plays` stores Hi-Lo sets computed here
+(`computed_sets`), by a method that reproduces the published shoe set within one true count
+(tests/engine/test_indices.py). The same method gives any count's numbers (`CountSystem`:
+every named system, custom tags, the ace-adjusted count of an ace side count): a true count for
+a balanced count, a running count from the IRC for an unbalanced one. Three steps:
 
-1. **The shoe at a true count** (`composition_at_true_count`). Given the running count of the
-   cards seen so far, the cards left are, on average, the full shoe less the expected seen cards.
-   The expectation is the linear (regression) one: with ``m`` cards seen, rank shares ``p_i``,
+1. **The shoe at a count** (`shoe_at_count.expected_left`). Given the count of the cards seen
+   so far, the cards left are, on average, the full shoe less the expected seen cards. The
+   expectation is the linear (regression) one: with ``m`` cards seen, rank shares ``p_i``,
    tags ``t_i`` and mean tag ``τ = Σ p_i t_i``,
-   ``E[seen_i | RC] = m p_i + (RC − m τ) p_i (t_i − τ) / Σ_j p_j (t_j − τ)²``.
-   It keeps the number of cards seen and makes their running count exactly ``RC``. The count is
+   ``E[seen_i | S] = m p_i + (S − m τ) p_i (t_i − τ) / Σ_j p_j (t_j − τ)²``, ``S`` the seen
+   cards' tags (TC × decks remaining − IRC for a balanced count, RC − IRC for an unbalanced
+   one). It keeps the number of cards seen and makes their count exactly ``S``. The count is
    the kernel's playing count, which includes the player's hand and the dealer's up card: those
    known cards are taken out first and the other seen cards regressed on the rest of the count.
    (Counting them out instead, as a count read before the deal, puts 8 of the 21 published shoe
@@ -22,21 +25,26 @@ test_indices.py). Three steps:
    where the chart does not split it), weighted by their chance off the top of the shoe. Only
    two-card hands: the kernel also applies a stand/hit index to hands of three or more cards,
    which in one or two decks would often want a lower index (their cards differ).
-3. **The crossing**: the real true count where ``EV(action) − EV(alternative)`` changes sign,
-   found on a grid over [−12, +12] and refined by regula falsi. The alternative is the play the
-   kernel makes when the index does not fire (`index_plays._without`): the chart's play for the
-   cell without the index's action, surrender left out, since surrender indices are decided
-   first; a surrender index compares with the best play that is not surrender.
+3. **The crossing**: the count where ``EV(action) − EV(alternative)`` changes sign, found on a
+   grid (±12 true counts scaled to the count's spread, `CountSystem.scale`) and refined by
+   regula falsi. The alternative is the play the kernel makes when the index does not fire
+   (`index_plays._without`): the chart's play for the cell without the index's action,
+   surrender left out, since surrender indices are decided first; a surrender index compares
+   with the best play that is not surrender.
 
 **Rounding.** The kernel compares its integer (by default floored) true count with the index, so
 ``at_or_above: n`` fires from a real true count of ``n``. The real crossing ``x`` becomes the
 nearest integer ``n = floor(x + 0.5)``, which misplays the smallest band of counts; the same rule
-for plays that deviate below the crossing (``below: n``). `IndexValue.crossing` keeps ``x``.
+for plays that deviate below the crossing (``below: n``). A running count is an integer the
+kernel compares as it is, so its index is ``ceil(x)``. `IndexValue.crossing` keeps ``x``.
 
-**Depth.** Values are for half the shoe left (``decks / 2`` decks remaining) unless asked
-otherwise; the count is a true count over the decks remaining (the unseen cards, the hole card
-among them), as the kernel divides it. In six decks the depth moves most indices by a few tenths
-between 1 and 4.5 decks left (docs/methodology.md).
+**Depth.** A true count's values are for half the shoe left (``decks / 2`` decks remaining)
+unless asked otherwise; the count is over the decks remaining (the unseen cards, the hole card
+among them), as the kernel divides it. In six decks the depth moves most true-count indices by
+a few tenths between 1 and 4.5 decks left (docs/methodology.md). A running count means another
+shoe at every depth, so an unbalanced count's index is the crossing of the gain *averaged over
+the depths the game deals* (`ShoeDepths`: equal slices from the top to the cut card), each depth
+weighted by the chance of the count there (`shoe_at_count.count_spread`, a normal law).
 """
 
 from __future__ import annotations
@@ -48,7 +56,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from jost_engine import _kernel as k
+from jost_engine import kernel_layout as k
 from jost_engine.analysis import basic_chart
 from jost_engine.analysis.game_value import full_shoe
 from jost_engine.analysis.hand_values import (
@@ -63,15 +71,31 @@ from jost_engine.analysis.hand_values import (
     hand_of,
     hand_value,
 )
+from jost_engine.analysis.shoe_at_count import (
+    BLACK_7,
+    PER_DECK,
+    RED_7,
+    CountSystem,
+    ShoeDepths,
+    count_spread,
+    expected_left,
+    rank_counts,
+    shoe_depths,
+)
+from jost_engine.analysis.shoe_at_count import (
+    HI_LO as HI_LO_COUNT,
+)
 from jost_engine.config import Rules
 from jost_engine.index_plays import COMPUTED_SET_RULES, FAB_4, ILLUSTRIOUS_18, _without
 from jost_engine.strategy import chart_row, decision_tables, may_double_on, resolve_token
 
 HI_LO: tuple[int, ...] = (-1, 1, 1, 1, 1, 1, 0, 0, 0, -1)  # ace, 2..9, ten-value
 RANKS = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10")
-SEARCH = (-12.0, 12.0)  # true counts searched for a crossing
+SEARCH = (-12.0, 12.0)  # true counts searched for a crossing (Hi-Lo; scaled for other counts)
 TOLERANCE = 1e-4  # of the crossing, in true counts
 _NAMES = {k.A_HIT: HIT, k.A_STAND: STAND, k.A_DOUBLE: DOUBLE, k.A_SURRENDER: SURRENDER}
+
+Depth = float | ShoeDepths
 
 
 def composition_at_true_count(
@@ -84,39 +108,26 @@ def composition_at_true_count(
     """The expected cards left per rank (ace..ten-value, floats) at a true count.
 
     ``true_count × decks_remaining`` is the running count of every card seen so far, ``known``
-    (cards per rank) among them. The result excludes the seen cards, the known ones included.
-    Raises ValueError when no shoe fits: a depth outside the shoe, or a count so extreme that
-    the expected cards of some rank, seen or left, would be negative.
+    (cards per rank) among them; ``tags`` by rank. The result excludes the seen cards, the known
+    ones included. Raises ValueError when no shoe fits: a depth outside the shoe, or a count so
+    extreme that the expected cards of some rank, seen or left, would be negative.
+    (`shoe_at_count.expected_left` is the same for any `CountSystem`, per card type.)
     """
-    full = np.array([4.0] * 9 + [16.0]) * decks
-    t = np.asarray(tags, dtype=np.float64)
-    v = np.zeros(10) if known is None else np.asarray(known, dtype=np.float64)
-    unseen = 52.0 * decks_remaining
-    if not 0.0 < unseen <= full.sum() - v.sum():
-        raise ValueError(
-            f"{decks_remaining:g} decks remaining does not fit a {decks}-deck shoe"
-            + (f" less the {v.sum():g} known card(s)" if v.any() else "")
-        )
-    if (v < 0).any() or (v > full).any():
-        raise ValueError(f"known cards {v.tolist()} are not cards of a {decks}-deck shoe")
-    rest = full - v  # the shoe the other seen cards came from
-    p = rest / rest.sum()
-    m = rest.sum() - unseen  # the seen cards not known
-    tau = float(p @ t)
-    spread = float(p @ (t - tau) ** 2)
-    if spread == 0.0:
-        raise ValueError("tags that are all equal count nothing")
-    rc = true_count * decks_remaining - float(v @ t)  # the other seen cards' count
-    seen = m * p + (rc - m * tau) * p * (t - tau) / spread
-    left = rest - seen
-    for name, cards in (("seen", seen), ("left", left)):
-        bad = [f"{RANKS[r]}: {cards[r]:.2f}" for r in range(10) if cards[r] < -1e-9 * full.sum()]
-        if bad:
-            raise ValueError(
-                f"true count {true_count:g} with {decks_remaining:g} of {decks} decks remaining "
-                f"is impossible: negative expected cards {name} ({', '.join(bad)})"
-            )
-    return np.maximum(left, 0.0)
+    count = CountSystem("custom", tuple(float(t) for t in _typed(tags)))
+    value = true_count if count.balanced else true_count * decks_remaining
+    seen = None if known is None else _typed_known(known)
+    return rank_counts(expected_left(count, decks, decks_remaining, value, seen))
+
+
+def _typed(rank_tags: Sequence[float]) -> np.ndarray:
+    t = np.asarray(rank_tags, dtype=np.float64)
+    return np.array([*t[:7], t[6], *t[7:]])
+
+
+def _typed_known(known: Sequence[float]) -> np.ndarray:
+    """Known cards per type, a seven among them taken as red (the colours share a tag)."""
+    r = np.asarray(known, dtype=np.float64)
+    return np.array([*r[:7], 0.0, *r[7:]])
 
 
 def nearest_index(crossing: float) -> int:
@@ -124,12 +135,25 @@ def nearest_index(crossing: float) -> int:
     return math.floor(crossing + 0.5)
 
 
+def running_index(crossing: float) -> int:
+    """The integer index for a running count's crossing: the first count past it."""
+    return math.ceil(crossing - 1e-9)
+
+
+def integer_index(crossing: float | None, count: str) -> int | None:
+    """The integer index of a crossing for a ``"true"`` or ``"running"`` count (None: none)."""
+    if crossing is None:
+        return None
+    return nearest_index(crossing) if count == "true" else running_index(crossing)
+
+
 @dataclass(frozen=True)
 class IndexValue:
-    """A computed index: deviate to ``action`` when the true count is ``direction`` ``index``.
+    """A computed index: deviate to ``action`` when the count is ``direction`` ``index``.
 
-    ``crossing`` is the real true count where the two plays are worth the same (None when one
-    is better over the whole search range; then ``index`` is None too).
+    ``crossing`` is the real count where the two plays are worth the same (None when one
+    is better over the whole search range; then ``index`` is None too). ``count`` says
+    whether it is a true count or a running count (an unbalanced system's).
     """
 
     hand: str
@@ -139,10 +163,12 @@ class IndexValue:
     crossing: float | None
     direction: Literal["at_or_above", "below"]
     decks_remaining: float
+    count: Literal["true", "running"] = "true"
+    over_the_shoe: bool = False  # the gain averaged over the depths the game deals
 
     @property
     def index(self) -> int | None:
-        return None if self.crossing is None else nearest_index(self.crossing)
+        return integer_index(self.crossing, self.count)
 
     def deviation(self) -> dict[str, Any]:
         """The play in `config.Deviation`'s form (and the named sets' of `index_plays`)."""
@@ -165,9 +191,44 @@ def _hands(hand: str) -> list[tuple[int, int]]:
     return [(i, total - 2 - i) for i in range(1, 10) if i <= total - 2 - i <= 9]
 
 
+def known_cards(
+    count: CountSystem, decks: int, ranks: Sequence[int]
+) -> list[tuple[np.ndarray, float]]:
+    """The cards seen of ranks ``ranks`` (hand and up card) per card type, with their chance.
+
+    One variant unless the count tells red sevens from black (Red 7): then each seven is red
+    or black with its chance of being dealt so.
+    """
+    variants: list[tuple[np.ndarray, float]] = [(np.zeros(len(PER_DECK)), 1.0)]
+    colour_blind = count.tags[RED_7] == count.tags[BLACK_7]
+    for r in ranks:
+        grown = []
+        for seen, chance in variants:
+            if r != 6 or colour_blind:
+                kind = r if r < 6 else r + 1
+                grown.append((_plus(seen, RED_7 if r == 6 else kind), chance))
+                continue
+            for kind in (RED_7, BLACK_7):
+                left = PER_DECK[kind] * decks - seen[kind]
+                share = left / (2 * PER_DECK[kind] * decks - seen[RED_7] - seen[BLACK_7])
+                grown.append((_plus(seen, kind), chance * share))
+        variants = grown
+    return variants
+
+
+def _plus(seen: np.ndarray, kind: int) -> np.ndarray:
+    out = seen.copy()
+    out[kind] += 1
+    return out
+
+
+def _impossible(exc: ValueError) -> bool:
+    return "impossible" in str(exc)
+
+
 class IndexCell:
     """One index play under the rules: the two-card hands it covers, their weights, and the
-    play it replaces; `gain` is what the play is worth over that one at a true count."""
+    play it replaces; `gain` is what the play is worth over that one at a count."""
 
     def __init__(
         self,
@@ -175,16 +236,20 @@ class IndexCell:
         hand: str,
         dealer_up: str,
         action: str,
-        tags: Sequence[float] = HI_LO,
+        count: CountSystem = HI_LO_COUNT,
     ) -> None:
         if action not in (HIT, STAND, DOUBLE, SPLIT, SURRENDER):
             raise ValueError(f"unknown action {action!r}")
         if action == SURRENDER and rules.surrender == "none":
-            raise ValueError("a surrender index needs rules with surrender")
+            raise ValueError(
+                'a surrender index needs rules with surrender (rules.surrender is "none")'
+            )
+        if action == SPLIT and rules.max_split_hands < 2:
+            raise ValueError("a split index needs rules that split (rules.max_split_hands is 1)")
         if rules.infinite_deck:
             raise ValueError("an infinite deck has no count: its composition never changes")
         self.rules = rules
-        self.tags = tags
+        self.count = count
         self.up = 1 if dealer_up == "A" else int(dealer_up)
         self.action = action
         chart = basic_chart(rules)
@@ -205,6 +270,7 @@ class IndexCell:
         chances = [shoe[i] * (shoe[j] - (i == j)) * (1 if i == j else 2) for i, j in hands]
         self.weights = np.array(chances) / (n * (n - 1))
         self.weights /= self.weights.sum()
+        self.known = [known_cards(count, rules.decks, (i, j, self.up - 1)) for i, j in hands]
         value, soft = hand_value(*hand_of(add_card(add_card(EMPTY, hands[0][0]), hands[0][1])))
         may_double = may_double_on(rules, soft, value)
         token = chart_row(chart, "soft" if soft else "hard", str(value))[
@@ -220,25 +286,30 @@ class IndexCell:
             code = {HIT: k.A_HIT, STAND: k.A_STAND, DOUBLE: k.A_DOUBLE}[action]
             self.alternative = _NAMES[_without(token, may_double, False, code)]
 
-    def gain(self, true_count: float, decks_remaining: float) -> float:
-        """EV(action) − EV(alternative) per initial bet at a true count, over the cell's hands.
+    def gain(self, value: float, depth: Depth) -> float:
+        """EV(action) − EV(alternative) per initial bet at a count, over the cell's hands.
 
-        The true count is the playing count: the hand and the up card are among the cards
-        seen. Raises ValueError where the count is impossible at that depth.
+        The count is the playing count: the hand and the up card are among the cards seen.
+        At one depth the hands weigh by their chance off the top; over the shoe's depths
+        (`ShoeDepths`) each hand and depth also by the chance of the count there. Raises
+        ValueError where the count is impossible (at every depth).
         """
-        out = 0.0
-        for (i, j), w in zip(self.hands, self.weights, strict=True):
-            seen = add_card(add_card(add_card(EMPTY, i), j), self.up - 1)
-            left = composition_at_true_count(
-                self.rules.decks, decks_remaining, true_count, self.tags, known=seen
-            )
-            # the analyzer takes the up card and the hand out of the shoe it is given
-            game = UpcardGame(self.rules, left + np.array(seen), self.up)
-            values = self._values(game, i, j)
-            mine = values.pop(self.action)
-            other = max(values.values()) if self.action == SURRENDER else values[self.alternative]
-            out += w * (mine - other)
-        return out
+        total = weight = 0.0
+        for n, (i, j) in enumerate(self.hands):
+            for seen, chance in self.known[n]:
+                for left, w in shoes_at(self.count, self.rules.decks, depth, value, seen):
+                    w *= self.weights[n] * chance
+                    total += w * self._hand_gain(i, j, seen, left)
+                    weight += w
+        return total / weight
+
+    def _hand_gain(self, i: int, j: int, seen: np.ndarray, left: np.ndarray) -> float:
+        # the analyzer takes the up card and the hand out of the shoe it is given
+        game = UpcardGame(self.rules, rank_counts(left + seen), self.up)
+        values = self._values(game, i, j)
+        mine = values.pop(self.action)
+        other = max(values.values()) if self.action == SURRENDER else values[self.alternative]
+        return mine - other
 
     def _values(self, game: UpcardGame, i: int, j: int) -> dict[str, float]:
         """Full-round values of the options compared (as `UpcardGame.all_options` gives)."""
@@ -254,30 +325,73 @@ class IndexCell:
         return out
 
 
-def _crossing(gain: Callable[[float], float], grid: Sequence[float]) -> tuple[float | None, bool]:
-    """(the sign change of ``gain`` on ``grid`` nearest 0, refined by the Illinois variant of
-    regula falsi; whether the gain is positive above it). No sign change: (None, gain > 0)."""
+NEGLIGIBLE = 1e-3  # a depth whose count density is under this share of the largest is left out
+
+
+def shoes_at(
+    count: CountSystem, decks: int, depth: Depth, value: float, seen: np.ndarray
+) -> list[tuple[np.ndarray, float]]:
+    """The expected cards left (per type) at a count with ``seen`` among the seen cards, and
+    the weight of each: at one depth, that shoe with weight 1 (ValueError if the count is
+    impossible there); over the shoe's depths, each depth where the count is possible, weighed
+    by the (normal) density of the count there, depths under `NEGLIGIBLE` of the largest left
+    out (ValueError if it is possible at none)."""
+    if not isinstance(depth, ShoeDepths):
+        return [(expected_left(count, decks, depth, value, known=seen), 1.0)]
+    densities = []
+    for d, share in zip(depth.decks_remaining, depth.weights, strict=True):
+        mean, sd = count_spread(count, decks, d, seen)
+        z = (value - mean) / sd if sd > 0.0 else (0.0 if abs(value - mean) < 1e-9 else math.inf)
+        densities.append((d, share * math.exp(-0.5 * z * z) / max(sd, 1e-12)))
+    top = max(w for _, w in densities)
+    out = []
+    failure: ValueError | None = None
+    for d, w in densities:
+        if w <= NEGLIGIBLE * top:
+            continue
+        try:
+            out.append((expected_left(count, decks, d, value, known=seen), w))
+        except ValueError as exc:
+            if not _impossible(exc):
+                raise
+            failure = exc
+    if not out:
+        raise failure or ValueError(
+            f"running count {value:g} is impossible at every depth of the shoe"
+        )
+    return out
+
+
+def _crossing(
+    gain: Callable[[float], float], grid: Sequence[float], center: float = 0.0
+) -> tuple[float | None, bool]:
+    """(the sign change of ``gain`` on ``grid`` nearest ``center``, refined by the Illinois
+    variant of regula falsi; whether the gain is positive above it). No sign change:
+    (None, gain > 0)."""
     points = []
     for x in grid:
         try:
             points.append((x, gain(x)))
-        except ValueError:  # a count this shoe cannot have at this depth
+        except ValueError as exc:  # a count this shoe cannot have at this depth
+            if not _impossible(exc):
+                raise
             continue
     if not points:
-        raise ValueError("no true count of the search range is possible at this depth")
+        raise ValueError("no count of the search range is possible at this depth")
     grid = [x for x, _ in points]
     values = [v for _, v in points]
     brackets = [n for n in range(len(grid) - 1) if values[n] * values[n + 1] <= 0]
     if not brackets:
         return None, values[0] > 0
-    n = min(brackets, key=lambda b: abs(grid[b] + grid[b + 1]))
+    n = min(brackets, key=lambda b: abs(grid[b] + grid[b + 1] - 2 * center))
     a, b, fa, fb = grid[n], grid[n + 1], values[n], values[n + 1]
     above = fb > fa
     if fa == 0 or fb == 0:
         return (a if fa == 0 else b), above
     side = 0
+    tolerance = TOLERANCE * max(1.0, (grid[-1] - grid[0]) / (SEARCH[1] - SEARCH[0]))
     for _ in range(100):
-        if b - a <= TOLERANCE:
+        if b - a <= tolerance:
             break
         c = (fa * b - fb * a) / (fa - fb)
         fc = gain(c)
@@ -296,22 +410,47 @@ def _crossing(gain: Callable[[float], float], grid: Sequence[float]) -> tuple[fl
     return (a + b) / 2, above
 
 
+def default_depth(rules: Rules, count: CountSystem) -> Depth:
+    """Half the shoe left for a true count; the shoe's depths for a running count."""
+    if count.balanced:
+        return rules.decks / 2
+    return shoe_depths(rules.decks, rules.penetration)
+
+
+def search_grid(count: CountSystem, decks: int, depth: Depth) -> tuple[list[float], float]:
+    """(the grid searched for a crossing, the count it is centred on): ±12 true counts in steps
+    of 4, scaled to the count's spread; for a running count, around the neutral count of each
+    depth, the true counts times the decks remaining."""
+    s = count.scale
+    lo, hi = SEARCH
+    if count.balanced:
+        steps = int((hi - lo) / 4) + 1
+        return [s * (lo + 4.0 * n) for n in range(steps)], 0.0
+    depths = depth.decks_remaining if isinstance(depth, ShoeDepths) else (depth,)
+    middles = [count_spread(count, decks, d)[0] for d in depths]
+    low = min(m + s * lo * d for m, d in zip(middles, depths, strict=True))
+    high = max(m + s * hi * d for m, d in zip(middles, depths, strict=True))
+    mean_depth = depth.mean if isinstance(depth, ShoeDepths) else depth
+    steps = max(7, math.ceil((high - low) / (4.0 * s * mean_depth)) + 1)
+    center = count_spread(count, decks, mean_depth)[0]
+    return [low + (high - low) * n / (steps - 1) for n in range(steps)], center
+
+
 def index_value(
     rules: Rules,
     hand: str,
     dealer_up: str,
     action: str,
-    decks_remaining: float | None = None,
-    tags: Sequence[float] = HI_LO,
+    decks_remaining: Depth | None = None,
+    count: CountSystem = HI_LO_COUNT,
 ) -> IndexValue:
-    """The index of a play (Hi-Lo unless ``tags`` say otherwise): where ``action`` starts (or
-    stops) beating the play it replaces, at ``decks_remaining`` (default half the shoe). See
-    the module docstring."""
-    depth = rules.decks / 2 if decks_remaining is None else decks_remaining
-    cell = IndexCell(rules, hand, dealer_up, action, tags)
-    lo, hi = SEARCH
-    grid = [lo + 4.0 * n for n in range(int((hi - lo) / 4) + 1)]
-    crossing, above = _crossing(lambda tc: cell.gain(tc, depth), grid)
+    """The index of a play for a count (Hi-Lo unless told): where ``action`` starts (or stops)
+    beating the play it replaces, at ``decks_remaining`` (default `default_depth`). See the
+    module docstring."""
+    depth = default_depth(rules, count) if decks_remaining is None else decks_remaining
+    cell = IndexCell(rules, hand, dealer_up, action, count)
+    grid, center = search_grid(count, rules.decks, depth)
+    crossing, above = _crossing(lambda value: cell.gain(value, depth), grid, center)
     return IndexValue(
         hand=hand,
         dealer_up=dealer_up,
@@ -319,26 +458,59 @@ def index_value(
         alternative=cell.alternative,
         crossing=crossing,
         direction="at_or_above" if above else "below",
-        decks_remaining=depth,
+        decks_remaining=depth.mean if isinstance(depth, ShoeDepths) else depth,
+        count="true" if count.balanced else "running",
+        over_the_shoe=isinstance(depth, ShoeDepths),
     )
 
 
-def insurance_crossing(decks: int, decks_remaining: float | None = None) -> float:
-    """The true count where insurance breaks even (3·P(ten) − 1 = 0) against an ace up.
+def _ace_seen() -> np.ndarray:
+    seen = np.zeros(len(PER_DECK))
+    seen[0] = 1.0
+    return seen
+
+
+def insurance_gain(count: CountSystem, decks: int, value: float, depth: Depth) -> float:
+    """3·P(ten in the hole) − 1 at a count: what insurance gains per unit insured, over 2."""
+    total = weight = 0.0
+    for left, w in shoes_at(count, decks, depth, value, _ace_seen()):
+        total += w * (3.0 * left[-1] / left.sum() - 1.0)
+        weight += w
+    return total / weight
+
+
+def insurance_crossing(
+    decks: int,
+    decks_remaining: Depth | None = None,
+    count: CountSystem = HI_LO_COUNT,
+    penetration: float = 0.75,
+) -> float:
+    """The count where insurance breaks even (3·P(ten) − 1 = 0) against an ace up.
 
     The hole card is one of the unseen cards; the ace is among the seen (the player's own
-    cards are not counted in: the index holds for any hand). The ten share is linear in the
-    true count, so two points give the crossing exactly.
+    cards are not counted in: the index holds for any hand). At one depth the ten share is
+    linear in the count, so two points give the crossing exactly; over the shoe's depths (an
+    unbalanced count's default) it is searched for.
     """
-    depth = decks / 2 if decks_remaining is None else decks_remaining
-    ace = add_card(EMPTY, 0)
+    if decks_remaining is None:
+        decks_remaining = decks / 2 if count.balanced else shoe_depths(decks, penetration)
+    depth = decks_remaining
+    if not isinstance(depth, ShoeDepths):
+        base = 0.0 if count.balanced else count_spread(count, decks, depth)[0]
+        step = 1.0 if count.balanced else depth
+        f0 = insurance_gain(count, decks, base, depth)
+        f1 = insurance_gain(count, decks, base + step, depth)
+        return base - step * f0 / (f1 - f0)
+    grid, center = search_grid(count, decks, depth)
+    crossing, _ = _crossing(lambda value: insurance_gain(count, decks, value, depth), grid, center)
+    if crossing is None:
+        raise ValueError(f"insurance never breaks even over the counts searched for {count.label}")
+    return crossing
 
-    def excess(tc: float) -> float:
-        left = composition_at_true_count(decks, depth, tc, known=ace)
-        return 3.0 * left[9] / left.sum() - 1.0
 
-    f0, f1 = excess(0.0), excess(1.0)
-    return -f0 / (f1 - f0)
+def insurance_index(count: CountSystem, crossing: float) -> int:
+    """The integer insurance index of a crossing (nearest for a true count, else ceil)."""
+    return nearest_index(crossing) if count.balanced else running_index(crossing)
 
 
 def computed_sets(decks: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ class ApiConfig(AppConfig):
     verbose_name = "JOST API"
 
     def ready(self) -> None:
+        # imported here, not above: authentication imports the token model, loaded only now
         from service.api.authentication import connect_signals
 
         connect_signals()

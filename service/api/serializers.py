@@ -54,6 +54,15 @@ class JobSerializer(serializers.Serializer):
         return _absolute(self.context, "job-result", job)
 
 
+class JobPageSerializer(serializers.Serializer):
+    """One page of ``GET /api/jobs/`` (``?page=N&page_size=M``)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = JobSerializer(many=True)
+
+
 class JobEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     kind = serializers.CharField()
@@ -95,8 +104,10 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    username = serializers.CharField(min_length=1, max_length=150)
+    password = serializers.CharField(
+        min_length=1, max_length=4096, style={"input_type": "password"}, trim_whitespace=False
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from service.api import views
 
@@ -23,6 +23,8 @@ urlpatterns = [
     *route("jobs/<uuid:job_id>/cancel", views.JobCancelApi.as_view(), "job-cancel"),
     *route("defaults", views.DefaultsApi.as_view(), "defaults"),
     *route("auth/token", views.TokenApi.as_view(), "token"),
+    *route("auth/token/revoke", views.TokenRevokeApi.as_view(), "token-revoke"),
     *route("schema", SpectacularAPIView.as_view(), "schema"),
-    *route("docs", SpectacularSwaggerView.as_view(url_name="api:schema"), "docs"),
+    # the page and its script apart: no inline script, so it works under the site's CSP
+    *route("docs", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), "docs"),
 ]

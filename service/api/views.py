@@ -13,12 +13,14 @@ from django.urls import reverse
 from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from service.accounts.backends import REFUSAL
+from service.accounts.tokens import token_issue, token_revoke
 from service.api.errors import error_body
 from service.api.pagination import JobPagination
 from service.api.schema import CONFIG_REF
@@ -26,6 +28,7 @@ from service.api.serializers import (
     ErrorSerializer,
     JobDetailSerializer,
     JobListQuerySerializer,
+    JobPageSerializer,
     JobSerializer,
     SubmitResponseSerializer,
     TokenRequestSerializer,
@@ -110,7 +113,7 @@ class JobListApi(APIView):
     @extend_schema(
         operation_id="jobs",
         parameters=[JobListQuerySerializer],
-        responses={200: JobSerializer(many=True), **ERRORS},
+        responses={200: JobPageSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
         query = JobListQuerySerializer(data=request.query_params)
@@ -126,7 +129,9 @@ class JobCancelApi(APIView):
     """Cancel a job: PENDING ends at once, RUNNING stops within seconds (202 until it has)."""
 
     @extend_schema(
-        operation_id="cancel", request=None, responses={200: JobSerializer, 202: JobSerializer}
+        operation_id="cancel",
+        request=None,
+        responses={200: JobSerializer, 202: JobSerializer, **ERRORS},
     )
     def post(self, request: Request, job_id: Any) -> Response:
         job = selectors.job_get(user=request.user, job_id=job_id)
@@ -153,7 +158,12 @@ class DefaultsApi(APIView):
 
 
 class TokenApi(APIView):
-    """Username and password in, an API token out (users come from Django's admin)."""
+    """Username and password in, a new API token out (users come from Django's admin).
+
+    Only the token's digest is kept; it expires after ``JOST_TOKEN_TTL_DAYS``. Attempts are
+    limited per account and per client address (service.accounts.login_guard): 429 with
+    ``Retry-After`` once either is used up, before any password is checked.
+    """
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -172,13 +182,25 @@ class TokenApi(APIView):
             username=given.validated_data["username"],
             password=given.validated_data["password"],
         )
+        refused = getattr(request._request, REFUSAL, None)
+        if refused is not None:
+            raise Throttled(wait=refused.retry_after, detail=refused.detail)
         if user is None or not user.is_active:
             raise InvalidCredentials(
                 "unknown username or wrong password",
                 [{"path": "", "message": "unable to log in with these credentials"}],
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "username": user.get_username()})
+        return Response({"token": token_issue(user), "username": user.get_username()})
+
+
+class TokenRevokeApi(APIView):
+    """Revoke the token this request is made with (``jost logout``): 204, and it is refused from
+    then on (at once here, within ``JOST_TOKEN_CACHE_S`` on every other web process)."""
+
+    @extend_schema(operation_id="token_revoke", request=None, responses={204: None, **ERRORS})
+    def post(self, request: Request) -> Response:
+        token_revoke(request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -1,9 +1,11 @@
 """Who is on the other end of a WebSocket: an API token, or (for the workbench) a session.
 
-A token comes in the query string (``?token=KEY``; browsers cannot set headers on a WebSocket)
-or the ``Authorization: Token KEY`` header. A session cookie is accepted only from a page of
-this site (the Origin header names an allowed host): a browser sends cookies to any page's
-socket, so without that check another site could watch a logged-in developer's jobs.
+A token comes in the ``Authorization: Token KEY`` header or, for browsers (which cannot set
+headers on a WebSocket), the query string ``?token=KEY``; access logs write that as
+``token=[redacted]`` (service.accounts.log_redaction), and the key is checked against its
+digest. A session cookie is accepted only from a page of this site (the Origin header names an
+allowed host): a browser sends cookies to any page's socket, so without that check another site
+could watch a logged-in developer's jobs.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from channels.sessions import SessionMiddlewareStack
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
+
+from service.accounts.tokens import token_find
 
 
 def token_of(scope: dict[str, Any]) -> str | None:
@@ -44,12 +48,8 @@ def same_site(scope: dict[str, Any]) -> bool:
 
 @database_sync_to_async
 def user_of_token(key: str) -> Any:
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
+    token = token_find(key)
+    return AnonymousUser() if token is None else token.user
 
 
 class TokenOrSessionAuthMiddleware:

@@ -1,10 +1,11 @@
 """The hooks through which a job's changes reach its watchers over the channel layer.
 
-`job_event_recorded` (called where an event is logged) and `job_progress` (called where a
-worker writes progress) never raise and never block: a message is queued for a background
-thread that sends it, and dropped when the layer is slow or gone — the persisted event log and
-the job row remain the truth, and a watcher re-reads them (see `consumers`). Progress is sent
-at most once a second per job, however often the worker writes it.
+`job_event_recorded` (an event was logged) and `job_progress_written` (a worker wrote
+progress) receive the simulator's signals of the same names (`service.simulator.signals`,
+connected in `service.live.apps`). They never raise and never block: a message is queued for a
+background thread that sends it, and dropped when the layer is slow or gone — the persisted
+event log and the job row remain the truth, and a watcher re-reads them (see `consumers`).
+Progress is sent at most once a second per job, however often the worker writes it.
 
 Only a layer that crosses processes (Redis) is published to. The in-memory layer of the
 embedded default lives inside one web process and cannot hear a worker process, so there the
@@ -22,9 +23,14 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from channels.layers import channel_layers
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from service.live import messages
+from service.simulator.models import SimulationJob
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +79,6 @@ class _Publisher:
             self.dropped += 1
 
     def _run(self) -> None:
-        from channels.layers import channel_layers
-
         try:
             layer = channel_layers.make_backend("default")
         except Exception:
@@ -105,7 +109,7 @@ def publish(job_id: Any, message: dict[str, Any]) -> None:
         logger.warning("live progress: publishing failed", exc_info=True)
 
 
-def job_event_recorded(job_id: Any, kind: str) -> None:
+def job_event_recorded(job_id: Any, kind: str, **_signal: Any) -> None:
     """Hook: an event was logged; its watchers are told once the transaction commits."""
     try:
         if not layer_crosses_processes():
@@ -146,20 +150,15 @@ _progress_gate = ProgressGate(PROGRESS_INTERVAL_S)
 def _first_in_this_second(job_id: str) -> bool:
     """Across processes (the shards of one job run on many workers): one message a second,
     decided by an atomic add in the shared cache (Redis in production)."""
-    from django.core.cache import cache
-
     return bool(cache.add(f"live.progress.{job_id}", 1, timeout=int(PROGRESS_INTERVAL_S)))
 
 
-def job_progress_written(job_id: Any) -> None:
+def job_progress_written(job_id: Any, **_signal: Any) -> None:
     """Hook: a worker wrote the job's progress; watchers get it, at most about once a second.
 
     Reads the row back (one small query a second per job): for a sharded job the row holds the
     sum over its shards, which no single worker knows.
     """
-    from service.live import messages
-    from service.simulator.models import SimulationJob
-
     try:
         if not layer_crosses_processes():
             return

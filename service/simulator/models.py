@@ -1,8 +1,8 @@
 """The job ledger: one `SimulationJob` row per accepted config, the single source of truth.
 
 Status, attempts, heartbeat, progress and result all live in the row (never in Celery's result
-backend), and every transition is a conditional UPDATE in `services`, so a re-delivered message
-can neither run a finished job again nor count anything twice. `SimulationJobEvent` is the
+backend), and every transition is a conditional UPDATE (`leases`, `services`), so a re-delivered
+message can neither run a finished job again nor count anything twice. `SimulationJobEvent` is the
 job's log of transitions after submission (started, requeued, completed, ...), kept for people.
 
 A job of more than ``JOST_SHARD_ROUNDS`` rounds owns `JobShard` rows (``shard_count`` > 0),
@@ -155,3 +155,15 @@ class SimulationJobEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.kind} #{self.attempt}"
+
+
+class ReaperRun(models.Model):
+    """The reaper's turn ticket and last run: every worker reaps, one turn per interval
+    (`reaper_turns`), and /readyz reports a reaper that stopped (no worker left)."""
+
+    name = models.CharField(primary_key=True, max_length=32)
+    started_at = models.DateTimeField()  # taken by one conditional UPDATE: whose turn it is
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} last finished {self.finished_at}"

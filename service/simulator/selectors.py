@@ -20,6 +20,8 @@ from django.db.models import QuerySet
 from jost_engine import ENGINE_VERSION
 from jost_engine.config import SCHEMA_VERSION
 from jost_engine.profiles import bundled_profiles, default_profile_names
+from service.celery_app import app
+from service.simulator import reaper_turns
 from service.simulator.errors import JobNotFound, ResultNotReady
 from service.simulator.models import JobStatus, SimulationJob
 
@@ -78,8 +80,22 @@ def defaults_document() -> tuple[dict[str, Any], str]:
 
 
 def system_readiness() -> dict[str, str]:
-    """``{"database": "ok" | problem, "broker": "ok" | problem}`` — what /readyz reports."""
-    return {"database": _database_problem() or "ok", "broker": _broker_problem() or "ok"}
+    """``{"database": …, "broker": …, "reaper": …}``, each ``"ok"`` or the problem — what
+    /readyz reports. The reaper is a problem when no worker has reaped for
+    ``JOST_REAPER_LATE_S`` (`reaper_turns.late`): accepted jobs would then wait for nobody."""
+    database = _database_problem()
+    if database is None:
+        reaper = _reaper_problem() or "ok"
+    else:
+        reaper = "unknown: its record is in the database"
+    return {"database": database or "ok", "broker": _broker_problem() or "ok", "reaper": reaper}
+
+
+def _reaper_problem() -> str | None:
+    try:
+        return reaper_turns.late()
+    except Exception as exc:
+        return f"reaper unknown: {type(exc).__name__}: {exc}".strip()
 
 
 def _database_problem() -> str | None:
@@ -93,8 +109,6 @@ def _database_problem() -> str | None:
 
 
 def _broker_problem() -> str | None:
-    from service.celery_app import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -3,7 +3,7 @@
 A job of more than ``JOST_SHARD_ROUNDS`` rounds is cut, at submit, into `JobShard` rows: runs of
 consecutive engine shards (``jost_engine.plan_shards``) of about ``JOST_SHARD_ROUNDS`` rounds.
 Each row gets a Celery message on the shards queue, and any worker may run any shard. The rules
-are those of a whole job (`services`), per shard:
+are those of a whole job, per shard: both are leased rows (`leases`).
 
 * A shard is claimed by one conditional UPDATE (``PENDING → RUNNING``, a new ``run_token``);
   every later write of that run is conditional on still holding the token, so a re-delivered or
@@ -23,32 +23,25 @@ ordered or re-run, the merged result is the one ``run_simulation_from_config`` g
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from jost_engine import (
-    Config,
-    merge_results,
-    parse_config,
-    plan_shards,
-)
-from jost_engine.result import Tally, merge_tallies
-from jost_engine.shards import run_shard
-from jost_engine.table import prepare
-from service.simulator import services
+from jost_engine import Config, Tally, merge_results, parse_config, plan_shards, run_shards
+from service.simulator import deliveries, leases
+from service.simulator.events import record_event
 from service.simulator.models import EventKind, JobShard, JobStatus, SimulationJob
 
 logger = logging.getLogger(__name__)
+
+SHARDS = leases.Ledger(JobShard, task="simulator.run_jost_shard_task")
 
 
 # --------------------------------------------------------------------------------------------
@@ -111,23 +104,10 @@ def shards_create(job: SimulationJob, config: Config, *, now: datetime) -> int:
 
 def shard_dispatch(job_id: Any, index: int, rounds: int) -> bool:
     """Send one shard's message; False (logged, ``queued_at`` cleared for the reaper) if refused."""
-    from service.simulator.tasks import run_jost_shard_task
-
-    soft, hard = services.time_limits(rounds)
-    try:
-        run_jost_shard_task.apply_async(
-            args=[str(job_id), index],
-            queue=settings.JOST_SHARD_QUEUE,
-            soft_time_limit=soft,
-            time_limit=hard,
-        )
-    except Exception:
-        logger.exception("could not queue shard %s of job %s; the reaper will", index, job_id)
-        JobShard.objects.filter(job_id=job_id, index=index, status=JobStatus.PENDING).update(
-            queued_at=None
-        )
-        return False
-    return True
+    row = {"job_id": job_id, "index": index}
+    return leases.dispatch(
+        SHARDS, row, [str(job_id), index], rounds, queue=settings.JOST_SHARD_QUEUE
+    )
 
 
 def shards_dispatch(job_id: Any) -> int:
@@ -145,13 +125,14 @@ def shards_dispatch(job_id: Any) -> int:
 
 
 @dataclass(frozen=True)
-class ShardClaim:
+class ShardClaim(leases.Lease):
     """A worker's hold on one attempt of one shard."""
 
-    job_id: uuid.UUID
     index: int
-    token: uuid.UUID
-    attempt: int
+
+    @property
+    def what(self) -> str:
+        return f"shard {self.index} of job {self.job_id}"
 
 
 def _lock_job(job_id: Any) -> SimulationJob | None:
@@ -164,15 +145,8 @@ def _lock_job(job_id: Any) -> SimulationJob | None:
     )
 
 
-def _held(claim: ShardClaim) -> QuerySet[JobShard]:
-    return JobShard.objects.filter(
-        job_id=claim.job_id, index=claim.index, run_token=claim.token, status=JobStatus.RUNNING
-    )
-
-
 def shard_claim(job_id: Any, index: int, *, worker: str) -> ShardClaim | None:
     """PENDING → RUNNING for one shard (its job becomes RUNNING with the first); None if not."""
-    token = uuid.uuid4()
     now = timezone.now()
     with transaction.atomic():
         job = _lock_job(job_id)
@@ -180,22 +154,17 @@ def shard_claim(job_id: Any, index: int, *, worker: str) -> ShardClaim | None:
             return None
         if job.cancel_requested:
             return None
-        claimed = JobShard.objects.filter(
-            job_id=job_id, index=index, status=JobStatus.PENDING
-        ).update(
-            status=JobStatus.RUNNING,
-            attempts=F("attempts") + 1,
-            run_token=token,
-            worker=worker[:255],
-            rounds_done=0,
-            started_at=now,
-            heartbeat_at=now,
+        claim = leases.claim(
+            JobShard.objects.filter(job_id=job_id, index=index),
+            SHARDS,
+            job_id=job_id,
+            worker=worker,
+            now=now,
+            lease=ShardClaim,
+            index=index,
         )
-        if not claimed:
+        if claim is None:
             return None
-        attempt = JobShard.objects.values_list("attempts", flat=True).get(
-            job_id=job_id, index=index
-        )
         jobs = SimulationJob.objects.filter(pk=job_id)
         if jobs.filter(status=JobStatus.PENDING).update(
             status=JobStatus.RUNNING,
@@ -205,34 +174,46 @@ def shard_claim(job_id: Any, index: int, *, worker: str) -> ShardClaim | None:
             heartbeat_at=now,
             updated_at=now,
         ):
-            services._event(
+            record_event(
                 job_id, EventKind.STARTED, 1, f"{job.shard_count} shards; first on {worker}"
             )
         # a job's attempts are its most-tried shard's
-        jobs.update(attempts=Greatest(F("attempts"), attempt), heartbeat_at=now, updated_at=now)
-    return ShardClaim(uuid.UUID(str(job_id)), index, token, attempt)
+        jobs.update(
+            attempts=Greatest(F("attempts"), claim.attempt), heartbeat_at=now, updated_at=now
+        )
+    return claim
+
+
+def job_progress_from_shards(job_id: Any) -> bool:
+    """A sharded job's progress: the sum over its shards (and a heartbeat), while RUNNING."""
+    now = timezone.now()
+    done = (
+        JobShard.objects.filter(job_id=OuterRef("pk"))
+        .values("job_id")
+        .annotate(total=Sum("rounds_done"))
+        .values("total")
+    )
+    return (
+        SimulationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+            rounds_done=Coalesce(Subquery(done), 0), heartbeat_at=now, updated_at=now
+        )
+        == 1
+    )
 
 
 def shard_heartbeat(claim: ShardClaim, rounds_done: int | None = None) -> bool:
     """The shard is alive (and its progress, summed into the job's); False if the claim is lost."""
-    fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
-    if rounds_done is not None:
-        fields["rounds_done"] = rounds_done
-    held = _held(claim).update(**fields) == 1
+    held = leases.heartbeat(claim, rounds_done)
     if held and rounds_done is not None:
-        services.job_progress_from_shards(claim.job_id)
+        job_progress_from_shards(claim.job_id)
     return held
 
 
 def shard_stop_reason(claim: ShardClaim) -> str | None:
     """``"lost"`` (the claim was taken away), ``"cancel"`` (its owner asked), ``"job_over"``
     (another shard failed the job) or None: keep going."""
-    row = (
-        JobShard.objects.filter(job_id=claim.job_id, index=claim.index)
-        .values("status", "run_token", "job__status", "job__cancel_requested")
-        .first()
-    )
-    if row is None or row["status"] != JobStatus.RUNNING or row["run_token"] != claim.token:
+    row = leases.still_held(claim, "job__status", "job__cancel_requested")
+    if row is None:
         return "lost"
     if row["job__cancel_requested"]:
         return "cancel"
@@ -245,24 +226,17 @@ def _finish_shard(claim: ShardClaim, status: str, **fields: Any) -> bool:
     with transaction.atomic():
         if _lock_job(claim.job_id) is None:
             return False
-        stored = _held(claim).update(status=status, finished_at=now, heartbeat_at=now, **fields)
+        stored = leases.finish(claim, status, now=now, **fields)
         if stored:
             if status == JobStatus.FAILED:
-                services._event(
+                record_event(
                     claim.job_id,
                     EventKind.SHARD_FAILED,
                     claim.attempt,
                     f"shard {claim.index}: {fields.get('error', '')}",
                 )
             _settle(claim.job_id, now)
-    if not stored:
-        logger.warning(
-            "shard %s of job %s (attempt %s) lost its claim",
-            claim.index,
-            claim.job_id,
-            claim.attempt,
-        )
-    return stored == 1
+    return stored
 
 
 def shard_complete(claim: ShardClaim, tally: dict[str, Any]) -> bool:
@@ -317,9 +291,7 @@ def _settle(job_id: Any, now: datetime) -> str | None:
             heartbeat_at=now,
             updated_at=now,
         )
-        services._event(
-            job_id, EventKind.COMPLETED, job.attempts, f"merged {job.shard_count} shards"
-        )
+        record_event(job_id, EventKind.COMPLETED, job.attempts, f"merged {job.shard_count} shards")
         return JobStatus.COMPLETE
     if counts.get(JobStatus.FAILED, 0):
         failed = shards.filter(status=JobStatus.FAILED).order_by("index").first()
@@ -327,13 +299,13 @@ def _settle(job_id: Any, now: datetime) -> str | None:
         error = f"shard {failed.index} of {job.shard_count} failed: {failed.error}"
         shards.filter(status=JobStatus.PENDING).update(status=JobStatus.CANCELLED, finished_at=now)
         unfinished.update(status=JobStatus.FAILED, error=error, finished_at=now, updated_at=now)
-        services._event(job_id, EventKind.FAILED, job.attempts, error)
+        record_event(job_id, EventKind.FAILED, job.attempts, error)
         return JobStatus.FAILED
     if job.cancel_requested:
         shards.filter(status=JobStatus.PENDING).update(status=JobStatus.CANCELLED, finished_at=now)
         if counts.get(JobStatus.RUNNING, 0) == 0:
             unfinished.update(status=JobStatus.CANCELLED, finished_at=now, updated_at=now)
-            services._event(job_id, EventKind.CANCELLED, job.attempts, "every shard stopped")
+            record_event(job_id, EventKind.CANCELLED, job.attempts, "every shard stopped")
             return JobStatus.CANCELLED
     return None
 
@@ -355,17 +327,17 @@ def shards_cancel(job_id: Any, *, now: datetime) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-class _ShardHeartbeat(services._Heartbeat):
-    def beat(self) -> bool:
-        return shard_heartbeat(self.claim)
-
-
-class _ShardWatch(services._RunWatch):
-    def write_progress(self, rounds_done: int) -> bool:
-        return shard_heartbeat(self.claim, rounds_done)
-
-    def read_stop_reason(self) -> str | None:
-        return shard_stop_reason(self.claim)
+def _play(config: dict[str, Any], shard: JobShard, watch: leases.RunWatch) -> dict[str, Any]:
+    """Play the shard's engine shards, one after the other, and merge them into one tally."""
+    cfg = parse_config(config)
+    first = shard.first_engine_shard
+    parts = run_shards(
+        cfg,
+        plan_shards(cfg)[first : first + shard.engine_shard_count],
+        progress=lambda done: watch.progress(done, shard.rounds_total),
+        should_stop=watch.should_stop,
+    )
+    return merge_results(parts).tally.to_dict()
 
 
 def shard_run(
@@ -373,51 +345,25 @@ def shard_run(
 ) -> str:
     """Claim one shard and run it; ``"complete"``, ``"skipped"`` (not PENDING: a duplicate or
     stale message), ``"cancelled"``, ``"failed"`` or ``"lost"`` (claim taken away)."""
-    claim = shard_claim(job_id, index, worker=worker or services.worker_name())
+    claim = shard_claim(job_id, index, worker=worker or leases.worker_name())
     if claim is None:
         logger.info("shard %s of job %s is not pending; message dropped", index, job_id)
         return "skipped"
     shard = JobShard.objects.only("first_engine_shard", "engine_shard_count", "rounds_total").get(
-        job_id=job_id, index=index
+        pk=claim.pk
     )
     config = SimulationJob.objects.values_list("request_data", flat=True).get(pk=job_id)
-    limit = time_limit_s or services.time_limits(shard.rounds_total)[0]
-    watch = _ShardWatch(claim, time.monotonic() + limit, settings.JOST_PROGRESS_INTERVAL_S)
-    heartbeat = _ShardHeartbeat(claim, settings.JOST_HEARTBEAT_S)
-    heartbeat.start()
-    try:
-        cfg = parse_config(config)
-        tables = prepare(cfg)
-        engine_shards = plan_shards(cfg)[
-            shard.first_engine_shard : shard.first_engine_shard + shard.engine_shard_count
-        ]
-        parts, played = [], 0
-        for engine_shard in engine_shards:
-
-            def report(done: int, base: int = played) -> None:
-                watch.progress(base + done, shard.rounds_total)
-
-            parts.append(
-                run_shard(
-                    cfg, engine_shard, progress=report, should_stop=watch.should_stop, tables=tables
-                )
-            )
-            played += engine_shard.rounds
-        tally = merge_tallies(parts).to_dict()
-    except Exception as exc:
-        return services.run_failure(
-            exc,
-            stop_reason=watch.stop_reason,
-            cancelled_on=("cancel", "job_over"),
-            limit=limit,
-            what=f"shard {index} of job {job_id}",
-            fail=partial(shard_fail, claim),
-            stop=partial(shard_stopped, claim),
-            lost=f"shard {index} of job {job_id} was taken from this worker",
-        )
-    finally:
-        heartbeat.stop()
-    return "complete" if shard_complete(claim, tally) else "lost"
+    return leases.run(
+        claim,
+        limit=time_limit_s or leases.time_limits(shard.rounds_total)[0],
+        play=partial(_play, config, shard),
+        heartbeat=shard_heartbeat,
+        stop_reason=shard_stop_reason,
+        complete=shard_complete,
+        fail=shard_fail,
+        stopped=shard_stopped,
+        cancelled_on=("cancel", "job_over"),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,85 +371,68 @@ def shard_run(
 # --------------------------------------------------------------------------------------------
 
 
+class _ShardReaper(leases.Reaper):
+    """Shards by the rules of `leases.Reaper`, each judged under its job's lock: a shard of a
+    job cancelled or over is cancelled; failing a shard's last attempt fails its job."""
+
+    ledger = SHARDS
+    subject = "it"
+    fields = ("job_id", "index", "rounds_total")
+
+    def begin(self, row: dict[str, Any]) -> bool | None:
+        job = _lock_job(row["job_id"])
+        if job is None:
+            return None
+        return job.cancel_requested or job.status != JobStatus.RUNNING
+
+    def cancelled(self, row: dict[str, Any], silent: str, now: datetime) -> None:
+        _settle(row["job_id"], now)
+
+    def failed(self, row: dict[str, Any], error: str, now: datetime) -> None:
+        message = f"shard {row['index']}: {error}"
+        record_event(row["job_id"], EventKind.SHARD_FAILED, row["attempts"], message)
+        _settle(row["job_id"], now)
+
+    def requeued(self, row: dict[str, Any], silent: str, now: datetime) -> None:
+        message = f"shard {row['index']}: {silent}; queued again"
+        record_event(row["job_id"], EventKind.SHARD_REQUEUED, row["attempts"], message)
+        job_progress_from_shards(row["job_id"])
+        transaction.on_commit(partial(self.send, row), robust=True)
+
+    queue = settings.JOST_SHARD_QUEUE
+
+    def unheard(self, now: datetime) -> QuerySet:
+        live = (JobStatus.PENDING, JobStatus.RUNNING)
+        return super().unheard(now).filter(job__status__in=live)
+
+    def key(self, row: dict[str, Any]) -> str:
+        return deliveries.row_key([row["job_id"], row["index"]])
+
+    def lost(self, now: datetime, cutoff: datetime) -> QuerySet:
+        """Never sent, or passed over (sent longer ago and not held: `Reaper.unheard`).
+
+        Passed over: a shard of its job sent after it was claimed long ago. The queue is first
+        in, first out, so a worker took this one first and died before claiming it.
+        """
+        passed_over = JobShard.objects.filter(
+            job_id=OuterRef("job_id"), started_at__lt=cutoff
+        ).filter(
+            Q(queued_at__gt=OuterRef("queued_at"))
+            | Q(queued_at=OuterRef("queued_at"), index__gt=OuterRef("index"))
+        )
+        return JobShard.objects.filter(
+            status=JobStatus.PENDING, job__status__in=(JobStatus.PENDING, JobStatus.RUNNING)
+        ).filter(Q(queued_at__isnull=True) | Q(Exists(passed_over), queued_at__lt=cutoff))
+
+    def send(self, row: dict[str, Any]) -> bool:
+        return shard_dispatch(row["job_id"], row["index"], row["rounds_total"])
+
+
 def shards_reap(*, now: datetime) -> dict[str, int]:
     """Re-queue shards whose worker went silent (or fail the job after ``JOST_MAX_ATTEMPTS``
     attempts of one shard, or cancel them when asked) and re-send shards whose message was lost:
     never sent, passed over (a worker died between taking it and claiming the shard), or sent
-    longer than ``JOST_PENDING_REDISPATCH_S`` ago. A needless extra message claims nothing.
+    longer than ``JOST_PENDING_REDISPATCH_S`` ago and no longer held by the broker
+    (`deliveries`). A needless extra message claims nothing.
     """
-    stale_after = settings.JOST_STALE_AFTER_S
-    cutoff = now - timedelta(seconds=stale_after)
-    counts = {"requeued": 0, "failed": 0, "cancelled": 0, "redispatched": 0}
-    stale = JobShard.objects.filter(status=JobStatus.RUNNING).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    )
-    rows = stale.values("id", "job_id", "index", "run_token", "attempts", "worker", "rounds_total")
-    for shard in rows[:500]:
-        unchanged = JobShard.objects.filter(
-            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True),
-            pk=shard["id"],
-            status=JobStatus.RUNNING,
-            run_token=shard["run_token"],
-        )
-        silent = (
-            f"shard {shard['index']}: no heartbeat for {stale_after:g} s "
-            f"from worker {shard['worker'] or '?'}"
-        )
-        attempts = shard["attempts"]
-        with transaction.atomic():
-            job = _lock_job(shard["job_id"])
-            if job is None:
-                continue
-            if job.cancel_requested or job.status != JobStatus.RUNNING:
-                if unchanged.update(status=JobStatus.CANCELLED, finished_at=now):
-                    counts["cancelled"] += 1
-                    _settle(job.pk, now)
-            elif attempts >= settings.JOST_MAX_ATTEMPTS:
-                error = (
-                    f"gave up after {attempts} attempts: the worker running it stopped "
-                    f"(no heartbeat for {stale_after:g} s from worker {shard['worker'] or '?'} "
-                    f"during attempt {attempts})"
-                )
-                if unchanged.update(status=JobStatus.FAILED, error=error, finished_at=now):
-                    services._event(
-                        job.pk, EventKind.SHARD_FAILED, attempts, f"shard {shard['index']}: {error}"
-                    )
-                    counts["failed"] += 1
-                    _settle(job.pk, now)
-            elif unchanged.update(
-                status=JobStatus.PENDING,
-                run_token=None,
-                worker="",
-                rounds_done=0,
-                heartbeat_at=None,
-                queued_at=now,
-            ):
-                services._event(
-                    job.pk, EventKind.SHARD_REQUEUED, attempts, f"{silent}; queued again"
-                )
-                counts["requeued"] += 1
-                services.job_progress_from_shards(job.pk)
-                transaction.on_commit(
-                    lambda s=shard: shard_dispatch(s["job_id"], s["index"], s["rounds_total"]),
-                    robust=True,
-                )
-    # A shard's message is lost when a shard of its job sent after it was claimed long ago: the
-    # queue is first in, first out, so a worker took this one first and died before claiming it.
-    passed_over = JobShard.objects.filter(job_id=OuterRef("job_id"), started_at__lt=cutoff).filter(
-        Q(queued_at__gt=OuterRef("queued_at"))
-        | Q(queued_at=OuterRef("queued_at"), index__gt=OuterRef("index"))
-    )
-    lost = JobShard.objects.filter(
-        status=JobStatus.PENDING, job__status__in=(JobStatus.PENDING, JobStatus.RUNNING)
-    ).filter(
-        Q(queued_at__isnull=True)
-        | Q(queued_at__lt=now - timedelta(seconds=settings.JOST_PENDING_REDISPATCH_S))
-        | Q(Exists(passed_over), queued_at__lt=cutoff)
-    )
-    for pk, job_id, index, rounds in lost.values_list("id", "job_id", "index", "rounds_total")[
-        :500
-    ]:
-        marked = JobShard.objects.filter(pk=pk, status=JobStatus.PENDING).update(queued_at=now)
-        if marked and shard_dispatch(job_id, index, rounds):
-            counts["redispatched"] += 1
-    return counts
+    return _ShardReaper().reap(now)

@@ -7,7 +7,6 @@ use the session and Django's CSRF protection, not API tokens.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -20,7 +19,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from jost_engine.json_text import JSONTextError, read_json
 from service.api.errors import error_body
+from service.api.parsers import UnstorableText, refuse_unstorable
 from service.simulator import selectors as simulator_selectors
 from service.simulator import services
 from service.simulator.errors import ConfigInvalid, JobError
@@ -87,13 +88,13 @@ def runner(request: HttpRequest) -> HttpResponse:
 
 
 def _config_body(request: HttpRequest) -> object:
+    """The body as the API reads it (the engine's strict JSON, no unstorable text, not nested
+    past any config's depth): every failure a 400 naming it, never a 500."""
     try:
-        return json.loads(request.body or b"null")
-    except ValueError as exc:
-        where = f" at line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else ""
-        message = f"not JSON: {getattr(exc, 'msg', exc)}{where}"
-        problem = {"path": "", "message": message}
-        raise ConfigInvalid("the config is not valid JSON", [problem]) from None
+        return refuse_unstorable(read_json(request.body or b"null", "the config", strict=True))
+    except (JSONTextError, UnstorableText) as exc:
+        problem = {"path": "", "message": str(exc)}
+        raise ConfigInvalid("the config is not usable JSON", [problem]) from None
 
 
 def _error(exc: JobError) -> JsonResponse:

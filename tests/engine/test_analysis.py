@@ -291,3 +291,23 @@ def test_six_to_five_costs_exactly_the_naturals_it_underpays(decks):
     three_two = game_value(Rules(decks=decks)).ev
     six_five = game_value(Rules(decks=decks, blackjack_payout=1.2)).ev
     assert three_two - six_five == pytest.approx(0.3 * paid, abs=1e-12)
+
+
+def test_analyze_takes_what_run_simulation_from_config_takes():
+    """A dict, JSON text or a Config: the same analysis; bad input the same ConfigError."""
+    import json
+
+    from jost_engine import ConfigError
+
+    def value(form) -> dict:
+        return {k: v for k, v in analyze(form, removal=False).to_dict().items() if k != "seconds"}
+
+    data = {"rules": {"decks": 2, "dealer_hits_soft_17": True}}
+    values = [value(form) for form in (data, json.dumps(data), parse_config(data))]
+    assert values[0] == values[1] == values[2]
+    assert values[0] != value({"rules": {"decks": 2}})  # the rules given are the rules analysed
+    with pytest.raises(ConfigError) as caught:
+        analyze({"rules": {"decks": 0, "surrender": "sometimes"}})
+    assert {p["path"] for p in caught.value.problems} >= {"rules.decks", "rules.surrender"}
+    with pytest.raises(ConfigError):
+        analyze("{not json")

@@ -1,4 +1,4 @@
-"""Tests of the config contract (CONFIG.md v1): models, validation messages, schema, digest."""
+"""Tests of the config contract (docs/config.md, v1): models, messages, schema, digest."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from jost_engine.config import (
     parse_config,
 )
 
-# The example document of CONFIG.md, verbatim.
+# The example document of the design contract (CONFIG.md of the design notes), verbatim.
 EXAMPLE: dict[str, Any] = {
     "schema_version": 1,
     "name": "Vegas Strip 6D S17 DAS LS — Hi-Lo 1-12",
@@ -67,11 +67,12 @@ EXAMPLE: dict[str, Any] = {
 # The example as the engine writes it back: every field, including the optional ones.
 HYDRATED: dict[str, Any] = copy.deepcopy(EXAMPLE)
 HYDRATED["rules"]["infinite_deck"] = False
-HYDRATED["simulation"]["rounds_per_hour"] = 100.0  # added with a default (CONFIG.md allows it)
+HYDRATED["simulation"]["rounds_per_hour"] = 100.0  # added with a default (the contract allows it)
 HYDRATED["bankroll"]["trip_rounds"] = 10_000  # likewise
 HYDRATED["counting"]["initial_running_count"] = None  # likewise
 HYDRATED["counting"]["ace_side_count"] = False  # likewise
 HYDRATED["betting"]["spots_by_count"] = []  # likewise
+HYDRATED["strategy"]["index_numbers"] = "counting_system"  # likewise
 
 RULE_KEYS = set(EXAMPLE["rules"]) | {"infinite_deck"}
 
@@ -741,6 +742,16 @@ def test_with_overrides() -> None:
 def test_betting_table_limits_checked_on_the_model_too() -> None:
     with pytest.raises(ValidationError):
         Betting(table_min=10, table_max=5)
+
+
+def test_a_table_min_over_the_default_table_max_is_refused() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({"betting": {"table_min": 1000}})
+    assert [p["path"] for p in info.value.problems] == ["betting.table_max"]
+    assert "at least table_min (1000)" in info.value.problems[0]["message"]
+    assert (
+        parse_config({"betting": {"table_min": 1000, "table_max": 2000}}).betting.table_max == 2000
+    )
 
 
 # --------------------------------------------------------------------------------------------

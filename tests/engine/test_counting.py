@@ -49,7 +49,7 @@ def test_custom_tags_and_half_points():
 
 
 def exact_true_count(rc: Fraction, remaining: int, estimation: str, rounding: str) -> int:
-    """CONFIG.md's true count, computed with fractions."""
+    """The contract's true count (docs/config.md), computed with fractions."""
     if estimation == "exact":
         decks = Fraction(remaining, 52)
     elif estimation == "half_deck":

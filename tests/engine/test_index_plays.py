@@ -19,7 +19,7 @@ from jost_engine.index_plays import (
     _cell,
     index_tables,
 )
-from jost_engine.strategy import chart_for
+from jost_engine.table import chart_for
 
 from .stacked import play_kernel, play_reference
 

@@ -1,4 +1,4 @@
-"""The bundled standard profiles and hydration (CONFIG.md "Profiles")."""
+"""The bundled standard profiles and hydration (docs/config.md, "Profiles")."""
 
 from __future__ import annotations
 

@@ -136,28 +136,31 @@ if not MISSING_PACKAGES:
 
     @pytest.fixture
     def api(user):
-        from rest_framework.authtoken.models import Token
         from rest_framework.test import APIClient
 
+        from service.accounts.tokens import token_issue
+
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user)}")
         return client
 
     @pytest.fixture
     def other_api(other_user):
-        from rest_framework.authtoken.models import Token
         from rest_framework.test import APIClient
 
+        from service.accounts.tokens import token_issue
+
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(other_user)}")
         return client
 
     @pytest.fixture(autouse=True)
     def _fresh_throttles():
-        """Throttle counters live in the cache; each test starts with none."""
-        from django.core.cache import cache
+        """Throttle counters live in the caches; each test starts with none."""
+        from django.core.cache import caches
 
-        cache.clear()
+        for cache in caches.all():
+            cache.clear()
         yield
 
     @pytest.fixture(scope="session", params=["postgres-redis", "embedded"])

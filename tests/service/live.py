@@ -24,6 +24,28 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 
+def stop_group(proc: subprocess.Popen, grace_s: float = 30) -> None:
+    """SIGTERM to a process started with ``start_new_session``, SIGKILL to its group after
+    ``grace_s``: nothing it started outlives the test."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def submit_and_finish(stack: Stack, rounds: int, seed: int) -> dict:
+    """alice's token, one job of ``rounds`` submitted and followed to COMPLETE; its status."""
+    stack.tokens["alice"] = stack.manage("jost_token", "alice")
+    job = stack.call("POST", "/api/submit", {"simulation": {"rounds": rounds, "seed": seed}})
+    assert job.status == 202, job.body
+    status = stack.wait_for(job.body["job_id"], lambda s: s["status"] == "COMPLETE")
+    assert status["result"]["rounds"] == rounds
+    return status
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -102,6 +124,8 @@ class Stack:
                 "-m",
                 "gunicorn",
                 "service.asgi:application",
+                "--config",
+                "python:service.gunicorn_conf",
                 "--worker-class",
                 "uvicorn_worker.UvicornWorker",
                 "--bind",
@@ -113,8 +137,9 @@ class Stack:
             ],
         )
 
-    def start_worker(self) -> subprocess.Popen:
-        """A solo-pool Celery worker with embedded beat (the reaper's schedule)."""
+    def start_worker(self, *, beat: bool = True) -> subprocess.Popen:
+        """A solo-pool Celery worker, with embedded beat unless ``beat`` is False (every worker
+        reaps on its own timer anyway: service.celery_app.ReaperTimer)."""
         index = len(self.workers)
         worker = self._spawn(
             f"worker{index}",
@@ -126,7 +151,7 @@ class Stack:
                 "service.celery_app",
                 "worker",
                 "--pool=solo",
-                "--beat",
+                *(["--beat"] if beat else []),
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -262,11 +287,14 @@ def start_stack(
     redis_url: str,
     label: str = "",
     settings: dict[str, str] | None = None,
+    workers: int = 1,
+    beat: bool = True,
 ) -> Stack:
     """Migrate, create users alice and bob, start Gunicorn and one worker; wait until ready.
 
     ``label`` keeps this stack's database and queues apart from another stack's in the same run;
-    ``settings`` (environment variables) override the fast test defaults below.
+    ``settings`` (environment variables) override the fast test defaults below; ``workers``
+    workers are started, the first with beat unless ``beat`` is False.
     """
     env = {
         k: v
@@ -283,6 +311,7 @@ def start_stack(
             "JOST_STALE_AFTER_S": "3",
             "JOST_REAPER_INTERVAL_S": "1",
             "JOST_PROGRESS_INTERVAL_S": "0.5",
+            "JOST_HEADER_TIMEOUT_S": "2",  # a slow client is cut off within the test's patience
             "JOST_THROTTLE_SUBMIT": "10000/minute",
             "JOST_THROTTLE_USER": "100000/minute",
             "JOST_LOG_LEVEL": "WARNING",
@@ -304,9 +333,60 @@ def start_stack(
         for name in ("alice", "bob"):
             stack.tokens[name] = stack.manage("jost_token", name)
         stack.start_web()
-        stack.start_worker()
+        for index in range(workers):
+            stack.start_worker(beat=beat and index == 0)
         stack.wait_ready()
     except BaseException:
         stack.stop()
         raise
     return stack
+
+
+class OwnRedis:
+    """A Redis server of the test's own (``redis-server --port N --save ''``), to kill and
+    restart empty without touching the machine's Redis."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 10) -> None:
+        import redis
+
+        log = open(self.folder / f"redis-{self.port}.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            cwd=self.folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server on port {self.port} never answered")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: every message it held is gone."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)

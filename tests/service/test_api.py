@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -196,13 +197,14 @@ def test_a_token_for_a_username_and_password(user):
     token = response.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/jobs/").status_code == 200
-    # the same token again
+    # a second login: a new token (only digests are kept), and the first still works
     again = client.post(
         "/api/auth/token/",
         {"username": "alice", "password": "correct horse battery"},
         format="json",
     )
-    assert again.json()["token"] == token
+    assert again.json()["token"] != token
+    assert client.get("/api/jobs/").status_code == 200
 
     wrong = APIClient().post(
         "/api/auth/token/", {"username": "alice", "password": "nope"}, format="json"
@@ -295,7 +297,7 @@ def test_health_and_readiness():
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "reaper": "ok"}
 
 
 def test_readiness_names_an_unreachable_broker(monkeypatch):
@@ -326,6 +328,23 @@ def test_the_openapi_schema_documents_the_api_and_the_config():
     )
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_the_browsable_docs_load_every_asset_from_the_service_itself():
+    """Offline (a local-first install, a closed network) the page must not stay blank: no CDN."""
+    client = APIClient()
+    page = client.get("/api/docs/").content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets, page
+    outside = [a for a in assets if re.match(r"^(https?:)?//", a)]
+    assert outside == [], outside
+    scripts = [a for a in assets if a.endswith(".js")]
+    assert any("swagger-ui-bundle" in a for a in scripts), assets
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert len(body) > 100, asset
 
 
 def _refs(node) -> list[str]:

@@ -48,6 +48,12 @@ def test_staff_run_a_default_profile_and_watch_it_finish_in_a_browser(stack, tmp
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
         )
         page = browser.new_page(viewport={"width": 1366, "height": 900})
+        # the site's Content-Security-Policy is enforced: the workbench must run under it
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+        )
         try:
             page.goto(f"{base}/workbench/")
             expect(page.locator("input[name=password]")).to_be_visible()  # the login page
@@ -67,7 +73,8 @@ def test_staff_run_a_default_profile_and_watch_it_finish_in_a_browser(stack, tmp
             expect(page.locator("#verdict")).to_have_text(f"valid: {ROUNDS:,} rounds")
 
             page.click("#submit")
-            page.wait_for_function("window.jostLive.progress.length > 0", timeout=90_000)
+            # a function, not a string: the page's CSP (rightly) refuses to eval strings
+            page.wait_for_function("() => window.jostLive.progress.length > 0", timeout=90_000)
             expect(page.locator("#job-progress-text")).to_contain_text("rounds/s")
             expect(page.locator("table.result").first).to_be_visible(timeout=90_000)
 
@@ -85,6 +92,7 @@ def test_staff_run_a_default_profile_and_watch_it_finish_in_a_browser(stack, tmp
             assert ["rounds", f"{ROUNDS:,}"] in rows, rows[:5]
             raw = json.loads(page.text_content("#result-json"))
             assert raw["rounds"] == ROUNDS
+            assert blocked == [], blocked
         except BaseException:
             page.screenshot(path=str(tmp_path / "workbench-failure.png"), full_page=True)
             raise

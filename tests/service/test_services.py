@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from jost_engine import parse_config
 from service.celery_app import app
-from service.simulator import services, tasks
+from service.simulator import services, shard_services, signals, tasks
 from service.simulator.errors import ConfigInvalid
 from service.simulator.models import EventKind, JobStatus, SimulationJob
 
@@ -65,13 +65,14 @@ def test_submit_dispatches_once_the_transaction_commits(user, django_capture_on_
 def test_dispatch_sends_time_limits_that_grow_with_the_job(user, monkeypatch, settings):
     sent = {}
 
-    def fake_apply_async(*, args, **options):
+    def fake_send_task(name, *, args, **options):
         sent.update(args=args, **options)
 
-    monkeypatch.setattr(tasks.run_jost_simulation_task, "apply_async", fake_apply_async)
+    monkeypatch.setattr(app, "send_task", fake_send_task)
     job = new_job(user)
     assert services.job_dispatch(job.pk, job.rounds_total)
     soft, hard = services.time_limits(job.rounds_total)
+    assert sent.pop("task_id").startswith(f"{job.pk}.")  # names the job (simulator.deliveries)
     assert sent == {"args": [str(job.pk)], "soft_time_limit": soft, "time_limit": hard}
     assert hard > soft > settings.JOST_TIME_LIMIT_BASE_S
     assert services.time_limits(10**9)[0] > services.time_limits(10**6)[0] + 1000
@@ -79,18 +80,48 @@ def test_dispatch_sends_time_limits_that_grow_with_the_job(user, monkeypatch, se
     assert job.queued_at is not None
 
 
+def test_messages_are_sent_by_the_names_the_tasks_are_registered_under(user, monkeypatch):
+    """The services send by name and never import the tasks; the names must be the tasks'."""
+    names = []
+    monkeypatch.setattr(app, "send_task", lambda name, **options: names.append(name))
+    job = new_job(user)
+    assert services.job_dispatch(job.pk, job.rounds_total)
+    assert shard_services.shard_dispatch(job.pk, 0, job.rounds_total)
+    assert names == [tasks.run_jost_simulation_task.name, tasks.run_jost_shard_task.name]
+    assert set(names) <= set(app.tasks)
+
+
+def test_every_event_logged_is_signalled_to_its_listeners(user):
+    heard = []
+
+    def listener(sender, *, job_id, kind, **_):
+        heard.append((sender, job_id, kind))
+
+    signals.job_event_recorded.connect(listener)
+    try:
+        job = new_job(user)
+        services.job_claim(job.pk, worker="w1")
+        services.job_cancel(job=job)
+    finally:
+        signals.job_event_recorded.disconnect(listener)
+    assert heard == [
+        (SimulationJob, job.pk, EventKind.STARTED),
+        (SimulationJob, job.pk, EventKind.CANCEL_REQUESTED),
+    ]
+
+
 def test_a_broker_outage_at_submit_leaves_the_job_pending_for_the_reaper(user, monkeypatch):
-    def refuse(**kwargs):
+    def refuse(name, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.run_jost_simulation_task, "apply_async", refuse)
+    monkeypatch.setattr(app, "send_task", refuse)
     job = new_job(user)
     assert services.job_dispatch(job.pk, job.rounds_total) is False
     job.refresh_from_db()
     assert job.status == JobStatus.PENDING and job.queued_at is None
 
     monkeypatch.undo()
-    monkeypatch.setattr(tasks.run_jost_simulation_task, "apply_async", lambda **kw: None)
+    monkeypatch.setattr(app, "send_task", lambda name, **kw: None)
     later = timezone.now() + timedelta(seconds=30)
     assert services.jobs_reap(now=later)["redispatched"] == 1
     job.refresh_from_db()
@@ -274,10 +305,15 @@ def test_the_jost_token_command_creates_a_user_once(django_user_model):
 
     from django.core.management import call_command
 
+    from service.accounts.tokens import token_find
+
     first, again = StringIO(), StringIO()
     call_command("jost_token", "carol", stdout=first)
     call_command("jost_token", "carol", stdout=again)
-    assert first.getvalue() == again.getvalue() and len(first.getvalue().strip()) == 40
+    keys = [first.getvalue().strip(), again.getvalue().strip()]
+    # only digests are stored, so each call issues a new key; both work, for the one user
+    assert keys[0] != keys[1] and all(len(key) == 40 for key in keys)
+    assert {token_find(key).user.username for key in keys} == {"carol"}
     assert django_user_model.objects.filter(username="carol").count() == 1
     assert not django_user_model.objects.get(username="carol").has_usable_password()
 

@@ -87,9 +87,7 @@ def test_a_job_above_the_setting_gets_shard_rows_and_one_message_per_shard(
 
 def test_dispatch_sends_each_shard_to_the_shards_queue(user, shard_rounds, monkeypatch, settings):
     sent = []
-    monkeypatch.setattr(
-        tasks.run_jost_shard_task, "apply_async", lambda **options: sent.append(options)
-    )
+    monkeypatch.setattr(app, "send_task", lambda name, **options: sent.append(options))
     job = sharded_job(user)
     assert shard_services.shards_dispatch(job.pk) == 3
     assert [options["args"] for options in sent] == [[str(job.pk), i] for i in range(3)]
@@ -202,7 +200,7 @@ def test_an_engine_failure_in_a_shard_fails_the_job_readably(user, shard_rounds,
     def explode(*args, **kwargs):
         raise RuntimeError("the kernel ran out of cards")
 
-    monkeypatch.setattr(shard_services, "run_shard", explode)
+    monkeypatch.setattr(shard_services, "run_shards", explode)
     job = sharded_job(user)
     assert shard_services.shard_run(job.pk, 1) == "failed"
     job.refresh_from_db()
@@ -263,9 +261,7 @@ def test_cancelling_a_pending_sharded_job_cancels_every_shard(user, shard_rounds
 
 def test_the_reaper_resends_a_shard_whose_message_was_never_sent(user, shard_rounds, monkeypatch):
     sent = []
-    monkeypatch.setattr(
-        tasks.run_jost_shard_task, "apply_async", lambda **options: sent.append(options["args"])
-    )
+    monkeypatch.setattr(app, "send_task", lambda name, **options: sent.append(options["args"]))
     job = sharded_job(user)
     JobShard.objects.filter(job=job, index=1).update(queued_at=None)
     counts = services.jobs_reap()
@@ -282,9 +278,7 @@ def test_the_reaper_resends_a_shard_passed_over_by_a_dead_worker(
     """Shard 0's message was taken by a worker that died before claiming it; shard 1, sent
     after it on the same first-in-first-out queue, was claimed long ago: shard 0 is sent again."""
     sent = []
-    monkeypatch.setattr(
-        tasks.run_jost_shard_task, "apply_async", lambda **options: sent.append(options["args"])
-    )
+    monkeypatch.setattr(app, "send_task", lambda name, **options: sent.append(options["args"]))
     job = sharded_job(user)
     shard_services.shard_claim(job.pk, 1, worker="alive")
     soon = timezone.now() + timedelta(seconds=1)

@@ -110,8 +110,8 @@ def test_validate_runs_nothing_and_names_each_problem_by_path(bench):
     status, body = post_json(bench, "/workbench/validate/", '{"rules": {"decks": 2,}}')
     assert status == 400
     assert body["problems"][0]["path"] == ""
-    assert body["problems"][0]["message"].startswith("not JSON:")
-    assert "line 1 column" in body["problems"][0]["message"]
+    assert body["problems"][0]["message"].startswith("the config is not valid JSON:")
+    assert "line 1, column" in body["problems"][0]["message"]
 
     status, body = post_json(bench, "/workbench/validate/", [1, 2])
     assert status == 400 and "JSON object" in body["problems"][0]["message"]

@@ -15,8 +15,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
-from rest_framework.authtoken.models import Token
 
+from service.accounts.tokens import token_issue
 from service.asgi import application
 from service.live import consumers, publish
 from service.simulator import services
@@ -40,12 +40,12 @@ def _fast_polls(monkeypatch):
 
 @pytest.fixture
 def token(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    return token_issue(user)
 
 
 @pytest.fixture
 def other_token(other_user) -> str:
-    return Token.objects.get_or_create(user=other_user)[0].key
+    return token_issue(other_user)
 
 
 def new_job(user) -> SimulationJob:

@@ -58,7 +58,8 @@ def test_a_watcher_follows_a_job_run_by_a_real_worker_to_its_result(stack):
     progress = [m for m in heard if m["type"] == "progress"]
     assert progress, f"no progress while {ROUNDS:,} rounds ran ({stack.backend}): {heard}"
     done = [m["rounds_done"] for m in progress]
-    assert done == sorted(done) and done[0] > 0 and done[-1] < ROUNDS
+    # on the way: the first is mid-run; the last may be the heartbeat that saw the whole count
+    assert done == sorted(done) and 0 < done[0] < ROUNDS and done[-1] <= ROUNDS
     assert all(m["rounds_total"] == ROUNDS and m["rounds_per_second"] > 0 for m in progress)
     assert all(m["eta_s"] is not None and m["eta_s"] >= 0 for m in progress)
     started = next(i for i, m in enumerate(heard) if m.get("kind") == "started")

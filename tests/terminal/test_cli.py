@@ -68,7 +68,7 @@ def test_run_json_equals_the_engine_run_directly():
     doc = json.loads(proc.stdout)  # nothing but the document on stdout
     assert doc["rounds"] == 20000
 
-    # a bare run is the player's default profiles hydrated: the CONFIG.md example game
+    # a bare run is the player's default profiles hydrated: the docs/config.md example game
     config = parse_config(hydrate(None, {"rounds": 20000, "seed": 7}))
     assert config.model_dump(exclude={"name"}) == default_config().with_overrides(
         rounds=20000, seed=7
@@ -260,10 +260,10 @@ def test_ctrl_c_stops_the_run_and_its_workers():
     try:
         deadline = time.monotonic() + 60
         workers: set[int] = set()
-        while time.monotonic() < deadline and len(workers) < 4 and proc.poll() is None:
-            time.sleep(0.2)  # resource tracker, worker server and two workers
+        while time.monotonic() < deadline and len(workers) < 2 and proc.poll() is None:
+            time.sleep(0.2)  # the two worker processes
             workers = _descendants(proc.pid)
-        assert len(workers) >= 4, "the workers never started"
+        assert len(workers) >= 2, "the workers never started"
         time.sleep(1.0)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)

@@ -68,14 +68,27 @@ def test_login_keeps_a_private_token_that_opens_the_job_list(service):
     path = login_path()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     stored = json.loads(path.read_text())
-    assert stored == {
-        "url": service.base_url,
-        "token": service.tokens["alice"],
-        "username": "alice",
-    }
+    assert set(stored) == {"url", "token", "username"}
+    assert (stored["url"], stored["username"]) == (service.base_url, "alice")
+    assert len(stored["token"]) == 40 and stored["token"] != service.tokens["alice"]  # a new one
     listed = invoke("jobs", "list", "--json")
     assert listed.exit_code == 0, listed.output
     assert "results" in json.loads(listed.stdout)
+
+
+def test_logout_revokes_the_token_on_the_service_and_forgets_it(service):
+    invoke("login", service.base_url, "--username", "alice", "--password", PASSWORD)
+    token = json.loads(login_path().read_text())["token"]
+    service.tokens["copy"] = token
+    assert service.call("GET", "/api/jobs/", user="copy").status == 200
+    result = invoke("logout")
+    assert result.exit_code == 0 and "revoked the token" in result.stderr, result.output
+    assert not login_path().exists()
+    deadline = time.monotonic() + 15  # other web processes remember a token JOST_TOKEN_CACHE_S
+    while service.call("GET", "/api/jobs/", user="copy").status != 401:
+        assert time.monotonic() < deadline, "the revoked token still works"
+        time.sleep(0.5)
+    assert service.call("GET", "/api/jobs/").status == 200  # alice's other tokens still work
 
 
 def test_login_with_a_wrong_password_is_one_line(service):

@@ -8,11 +8,15 @@ import functools
 import html
 import json
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.terminal.fake_service import URL, FakeService, install
+from user_terminal import game_run
 from user_terminal.profiles_store import ProfileStore
+from user_terminal.remote import ServiceClient
 from user_terminal.tui.app import JostApp
 from user_terminal.tui.profiles_pane import ProfilesPane
 
@@ -186,17 +190,208 @@ async def test_a_local_run_shows_its_result_and_is_kept_in_history(store, jost_h
         assert "20,000" in screen_text(app) and "local" in screen_text(app)
 
 
+async def start_a_remote_run(pilot, rounds: str | None = None) -> None:
+    """On the run pane: ``rounds`` (or the pane's), on the service, ctrl+r."""
+    await pilot.press("f2")
+    if rounds is not None:
+        pilot.app.query_one("#run-rounds").value = rounds
+    pilot.app.query_one("#run-where").value = "remote"
+    await pilot.press("ctrl+r")
+
+
 @pilot_test
 async def test_a_remote_run_from_the_tui(store, jost_home, service, monkeypatch):
     monkeypatch.setenv("JOST_URL", service.base_url)
     monkeypatch.setenv("JOST_TOKEN", service.tokens["alice"])
+    keys: list[str | None] = []
+
+    class KeyedClient(ServiceClient):
+        def submit(self, config, idempotency_key=None):
+            keys.append(idempotency_key)
+            return super().submit(config, idempotency_key)
+
+    monkeypatch.setattr(game_run, "ServiceClient", KeyedClient)
     app = JostApp(store=store)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f2")
-        app.query_one("#run-rounds").value = "30000"
-        app.query_one("#run-where").value = "remote"
-        await pilot.press("ctrl+r")
+        await start_a_remote_run(pilot, "30000")
         await wait_until(pilot, lambda: app.query_one("TabbedContent").active == "results")
         assert "30,000" in screen_text(app)
     [record] = [json.loads(p.read_text()) for p in (jost_home / "history").glob("*.json")]
     assert record["where"] == service.base_url and record["job_id"]
+    [key] = keys  # one submission, which a retry could not make twice
+    assert uuid.UUID(key)
+
+
+@pilot_test
+async def test_a_remote_tui_run_sends_an_idempotency_key(store, jost_home, monkeypatch):
+    fake = FakeService()
+    install(monkeypatch, fake)
+    app = still_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_a_remote_run(pilot, "3000")
+        await wait_until(pilot, lambda: app.query_one("TabbedContent").active == "results")
+        assert "3,000" in screen_text(app)
+    [submit] = fake.submits()
+    key = submit.headers["Idempotency-Key"]
+    assert uuid.UUID(key)
+    [record] = [json.loads(p.read_text()) for p in (jost_home / "history").glob("*.json")]
+    assert (record["where"], record["job_id"]) == (URL, fake.jobs[key])
+
+
+@pilot_test
+async def test_esc_cancels_the_remote_job_of_a_tui_run(store, jost_home, monkeypatch):
+    fake = FakeService(polls=None)  # runs until it is cancelled
+    install(monkeypatch, fake)
+    app = still_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_a_remote_run(pilot)
+        await wait_until(pilot, lambda: any("/status/" in r.url.path for r in fake.requests))
+        await pilot.press("escape")
+        status = app.query_one("#run-status")
+        await wait_until(pilot, lambda: "cancelled job" in str(status.render()))
+        [job] = fake.jobs.values()
+        assert fake.cancelled == [job]
+        assert str(status.render()) == f"✗ cancelled job {job} on the service"
+    assert not list((jost_home / "history").glob("*.json"))
+
+
+# --------------------------------------------------------------------------------------------
+# Every key from everywhere
+# --------------------------------------------------------------------------------------------
+
+PANES = {"f1": "profiles", "f2": "run", "f3": "results", "f4": "history"}
+
+
+def still_app(store: ProfileStore, **kwargs) -> JostApp:
+    """The app without animations (a tab switch waits 0.3 s for the tab underline's)."""
+    app = JostApp(store=store, **kwargs)
+    app.animation_level = "none"
+    return app
+
+
+def focusable_in(app: JostApp, pane: str) -> list:
+    """The widgets of a pane that can hold the focus, and the tabs above it."""
+    contents = app.query_one("TabbedContent")
+    inside = [w for w in contents.get_pane(pane).query("*") if w.focusable and w.display]
+    return [app.query_one("Tabs"), *inside]
+
+
+@pilot_test
+async def test_f1_to_f4_work_from_every_focusable_widget_of_every_pane(store):
+    app = still_app(store, workers=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        contents = app.query_one("TabbedContent")
+        tried = 0
+        for home_key, home in PANES.items():
+            await pilot.press(home_key)
+            await pilot.pause()
+            for index in range(len(focusable_in(app, home))):
+                for key, target in PANES.items():
+                    await pilot.press(home_key)
+                    widget = focusable_in(app, home)[index]
+                    app.screen.set_focus(widget)
+                    assert app.focused is widget
+                    await pilot.press(key)
+                    assert contents.active == target, (
+                        f"{key} from {widget!r} on {home} left the screen on {contents.active}"
+                    )
+                    tried += 1
+        assert tried >= 4 * 4 * 3  # every pane has the tabs and at least two widgets
+
+
+@pilot_test
+async def test_f_keys_work_while_a_picker_is_open(store):
+    app = still_app(store, workers=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        app.screen.set_focus(app.query_one("#pick-rules"))
+        await pilot.press("enter")  # the picker's list is open
+        await pilot.pause()
+        assert app.query_one("#pick-rules").expanded
+        await pilot.press("f3")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "results"
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "run"
+
+
+@pilot_test
+async def test_ctrl_r_starts_a_run_from_every_focusable_widget_of_every_pane(store, jost_home):
+    app = still_app(store, workers=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        app.query_one("#run-rounds").value = "2000"
+        contents = app.query_one("TabbedContent")
+        runs = 0
+        for home_key, home in PANES.items():
+            await pilot.press(home_key)
+            await pilot.pause()
+            for index in range(len(focusable_in(app, home))):
+                await pilot.press(home_key)
+                await pilot.pause()
+                app.screen.set_focus(focusable_in(app, home)[index])
+                await pilot.pause()
+                await pilot.press("ctrl+r")
+                runs += 1
+                await wait_until(
+                    pilot,
+                    lambda n=runs: (
+                        len(list((jost_home / "history").glob("*.json"))) == n
+                        and contents.active == "results"
+                    ),
+                )
+        assert runs >= 12
+
+
+@pilot_test
+async def test_ctrl_s_and_ctrl_n_work_from_every_widget_of_the_profiles_pane(store):
+    app = still_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        path = store.path("rules", "six_deck_s17")
+        for widget in focusable_in(app, "profiles"):
+            record = json.loads(path.read_text())
+            record["description"] = f"saved from {widget.__class__.__name__}"
+            app.query_one("#profile-editor").load_text(json.dumps(record, indent=1))
+            await pilot.pause()
+            app.screen.set_focus(widget)
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await wait_until(
+                pilot,
+                lambda w=widget: (
+                    json.loads(path.read_text())["description"]
+                    == f"saved from {w.__class__.__name__}"
+                ),
+            )
+        before = len(store.names("rules"))
+        widgets = focusable_in(app, "profiles")
+        for n, widget in enumerate(widgets, start=1):
+            app.screen.set_focus(widget)
+            await pilot.pause()
+            await pilot.press("ctrl+n")
+            await wait_until(pilot, lambda n=n: len(store.names("rules")) == before + n)
+
+
+@pilot_test
+async def test_a_million_rounds_on_two_workers_from_the_rounds_field_opens_the_result(
+    store, jost_home
+):
+    """The default run, started with the focus in the Rounds field: the run's own workers start
+    inside the app (whose stderr is not a real file), and the result opens by itself."""
+    app = JostApp(store=store, workers=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        while app.focused is not app.query_one("#run-rounds"):
+            await pilot.press("tab")
+        assert app.query_one("#run-rounds").value == "1000000"
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: app.query_one("TabbedContent").active == "results", 1200)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "House edge" in text and "1,000,000" in text, text
+        status = str(app.query_one("#run-status").render())
+        assert status == "done", status

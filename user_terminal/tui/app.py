@@ -7,10 +7,11 @@ from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, TabbedContent, TabPane, Tabs
 
 from jost_engine import parse_config
 from user_terminal import history
+from user_terminal.game_run import keep
 from user_terminal.profiles_store import ProfileStore
 from user_terminal.seeding import open_store
 from user_terminal.tui.history_pane import HistoryPane
@@ -60,8 +61,20 @@ class JostApp(App):
 
     # ---- actions --------------------------------------------------------------------------------
 
+    def show(self, tab: str) -> None:
+        """Make ``tab`` the visible pane, taking the focus off the pane being hidden first.
+
+        Textual refocuses a hidden focused widget onto the next one in the chain, which can be
+        in the pane just left, and `TabbedContent` then switches back to the pane that holds
+        the focus: the switch was undone, and every key after it too. The tabs themselves hold
+        the focus instead; Tab moves it into the pane.
+        """
+        contents = self.query_one(TabbedContent)
+        self.screen.set_focus(contents.query_one(Tabs))
+        contents.active = tab
+
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.show(tab)
         if tab == "run":
             self.query_one(RunPane).reload_profiles()
         if tab == "history":
@@ -88,14 +101,12 @@ class JostApp(App):
     # ---- messages -----------------------------------------------------------------------------
 
     def on_run_pane_finished(self, message: RunPane.Finished) -> None:
-        config = message.config.model_dump(mode="json")
-        try:
-            history.record(config, message.result, where=message.where, job_id=message.job)
-        except OSError as exc:
-            self.notify(f"the run was not kept in the history: {exc}", severity="warning")
+        problem = keep(message.config, message.outcome)
+        if problem:
+            self.notify(problem, severity="warning")
         self.query_one(HistoryPane).reload()
-        self.query_one(TabbedContent).active = "results"
-        self.query_one(ResultsPane).show(message.result, message.config)
+        self.show("results")
+        self.query_one(ResultsPane).show(message.outcome.result, message.config)
 
     def on_history_pane_open(self, message: HistoryPane.Open) -> None:
         try:
@@ -105,5 +116,5 @@ class JostApp(App):
         except Exception as exc:
             self.notify(f"cannot open {message.path}: {exc}", severity="error")
             return
-        self.query_one(TabbedContent).active = "results"
+        self.show("results")
         self.query_one(ResultsPane).show(result, config)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,14 +11,15 @@ from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, ProgressBar, Select, Static
 
-from jost_engine import Config, SimulationCancelled, run_simulation_from_config
+from jost_engine import Config
 from jost_engine.profiles import PROFILE_KINDS
-from user_terminal.credentials import require_login
+from jost_engine.simulate import SIMULATING
+from user_terminal.credentials import Login, require_login
 from user_terminal.errors import JostError
+from user_terminal.game_run import Outcome, RunFailed, RunStopped, describe, run_game
 from user_terminal.hydrate import compose
 from user_terminal.profiles_store import ProfileStore
 from user_terminal.progress import compact
-from user_terminal.remote import ServiceClient
 
 LOCAL, REMOTE = "local", "remote"
 
@@ -36,11 +36,11 @@ class RunPane(Vertical):
     """
 
     class Finished(Message):
-        def __init__(
-            self, config: Config, result: dict[str, Any], where: str, job: str | None
-        ) -> None:
+        """A run that ended with its result: the config and its `Outcome`."""
+
+        def __init__(self, config: Config, outcome: Outcome) -> None:
             super().__init__()
-            self.config, self.result, self.where, self.job = config, result, where, job
+            self.config, self.outcome = config, outcome
 
     def __init__(self, store: ProfileStore, workers: int | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -144,45 +144,39 @@ class RunPane(Vertical):
         )
 
     @work(thread=True, exclusive=True)
-    def _run(self, config: Config, login: Any) -> None:
+    def _run(self, config: Config, login: Login | None) -> None:
         started = time.monotonic()
 
-        def progress(done: int, total: int, *_: Any) -> None:
+        def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self._progress, done, total, started)
 
+        def status(line: str) -> None:
+            if line != SIMULATING:
+                self.app.call_from_thread(self._say, f"{line} …")
+
         try:
-            if login is None:
-                result = run_simulation_from_config(
-                    config, progress=progress, workers=self.engine_workers, cancel=self.cancel
-                ).to_dict()
-                where, job = "local", None
-            else:
-                result, job = self._remote(config, login, progress)
-                where = login.url
-        except SimulationCancelled:
-            self.app.call_from_thread(self._done, None, "cancelled")
-            return
-        except JostError as exc:
-            self.app.call_from_thread(self._done, None, f"✗ {exc}")
-            return
-        except Exception as exc:  # the engine failed: say so in the pane, never crash the UI
-            self.app.call_from_thread(
-                self._done, None, f"✗ the run failed: {type(exc).__name__}: {exc}"
+            outcome = run_game(
+                config,
+                remote=login is not None,
+                source="your profiles",
+                workers=self.engine_workers,
+                progress=progress,
+                status=status,
+                cancel=self.cancel,
+                login=login,
             )
+        except RunStopped as exc:  # Esc: a local run says so; a remote one names its job
+            message = str(exc) if exc.job is None else f"✗ {exc}"
+        except RunFailed as exc:
+            message = f"✗ the run failed: {describe(exc.error)}"
+        except JostError as exc:
+            message = f"✗ {exc}"
+        except Exception as exc:  # say so in the pane, never crash the UI
+            message = f"✗ the run failed: {describe(exc)}"
+        else:
+            self.app.call_from_thread(self._done, self.Finished(config, outcome), "done")
             return
-        self.app.call_from_thread(self._done, self.Finished(config, result, where, job), "done")
-
-    def _remote(self, config: Config, login: Any, progress: Any) -> tuple[dict, str]:
-        with ServiceClient(login.url, login.token) as client:
-            job = str(client.submit(config.model_dump(mode="json"))["job_id"])
-
-            def follow_progress(done: int, total: int, status: str) -> None:
-                if self.cancel.is_set():
-                    client.cancel(job)
-                    raise JostError(f"cancelled job {job} on the service")
-                progress(done, total)
-
-            return client.follow(job, follow_progress), job
+        self.app.call_from_thread(self._done, None, message)
 
     def _done(self, finished: Finished | None, message: str) -> None:
         self.running = False

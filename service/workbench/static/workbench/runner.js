@@ -4,6 +4,7 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const form = $("runner");
+  form.addEventListener("submit", (event) => event.preventDefault()); // buttons do the work (no inline handler: CSP)
   const defaults = JSON.parse($("jost-defaults").textContent);
   const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
   const editor = $("config");

@@ -1,26 +1,16 @@
-"""The simulation config: pydantic models, validation, JSON Schema and digest.
+"""The config's pydantic models: rules, strategy, counting, betting, bankroll, simulation.
 
-One JSON document (``/work/shared/CONFIG.md``, version 1) travels between the terminal, the
-service and the engine; these models are its single source of truth. Every field has the
-default of CONFIG.md's example, so ``parse_config({})`` is the example game and a partial document
-is hydrated field by field.
-
-Validation is strict on purpose: a config decides money-like results, so ``"6"`` is not a deck
-count, ``true`` is not ``1`` and a misspelt field is an error rather than a silently ignored key.
-Every invalid document raises :class:`ConfigError`, which lists *all* problems at once as
-``{"path": "rules.decks", "message": "..."}`` with messages written for a blackjack player.
+Strict on purpose: a config decides money-like results, so ``"6"`` is not a deck count,
+``true`` is not ``1`` and a misspelt field is an error rather than a silently ignored key.
+Validators raise messages written for a player (`wording` rewrites pydantic's own).
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-import annotated_types
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -38,89 +28,34 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-__all__ = [
-    "CARD_KEYS",
-    "DEALER_UP_CARDS",
-    "HARD_HANDS",
-    "HARD_ROWS",
-    "NAMED_DEVIATION_SETS",
-    "NAMED_SYSTEMS",
-    "PAIR_HANDS",
-    "PAIR_ROWS",
-    "SCHEMA_VERSION",
-    "SOFT_HANDS",
-    "SOFT_ROWS",
-    "Bankroll",
-    "Betting",
-    "Chart",
-    "Config",
-    "ConfigError",
-    "Counting",
-    "CustomTags",
-    "Deviation",
-    "RampStep",
-    "Rules",
-    "Simulation",
-    "Strategy",
-    "TrueCountMethod",
-    "canonical_json",
-    "config_digest",
-    "config_json_schema",
-    "default_config",
-    "parse_config",
-]
-
-SCHEMA_VERSION = 1
-
-# Dealer up cards, in chart column order.
-DEALER_UP_CARDS: tuple[str, ...] = ("2", "3", "4", "5", "6", "7", "8", "9", "10", "A")
-# The ten card ranks a count tags (ten-value cards share one tag).
-CARD_KEYS: tuple[str, ...] = DEALER_UP_CARDS
-
-# Chart rows (docs/charts.md).
-HARD_ROWS: tuple[str, ...] = tuple(str(n) for n in range(4, 22))
-SOFT_ROWS: tuple[str, ...] = tuple(str(n) for n in range(12, 22))
-PAIR_ROWS: tuple[str, ...] = DEALER_UP_CARDS
-CHART_TOKENS: tuple[str, ...] = ("H", "S", "D", "Ds", "P", "Rh", "Rs", "Rp")
-PAIRS_ONLY_TOKENS: frozenset[str] = frozenset({"P", "Rp"})
-
-# Deviation hands: hard totals, soft hands ("AA" is soft 12, A,A played unsplit), pairs.
-HARD_HANDS: tuple[str, ...] = HARD_ROWS
-SOFT_HANDS: tuple[str, ...] = (*(f"A{n}" for n in range(2, 10)), "AA")
-PAIR_HANDS: tuple[str, ...] = tuple(f"{c},{c}" for c in DEALER_UP_CARDS)
-_ALL_HANDS: frozenset[str] = frozenset(HARD_HANDS + SOFT_HANDS + PAIR_HANDS)
-
-NAMED_SYSTEMS: tuple[str, ...] = (
-    "hi_lo",
-    "ko",
-    "hi_opt_1",
-    "hi_opt_2",
-    "omega_2",
-    "zen",
-    "wong_halves",
-    "red_7",
+from jost_engine.chart_vocabulary import (
+    CHART_TOKENS,
+    HARD_HANDS,
+    HARD_ROWS,
+    PAIR_HANDS,
+    PAIR_ROWS,
+    PAIRS_ONLY_TOKENS,
+    SOFT_HANDS,
+    SOFT_ROWS,
+    TAGGED_RANKS,
+    UP_CARDS,
 )
-NAMED_DEVIATION_SETS: tuple[str, ...] = ("illustrious_18", "fab_4")
-
-EXAMPLE_NAME = "Vegas Strip 6D S17 DAS LS — Hi-Lo 1-12"
-
-# Tags of the tagged unions below; they appear in pydantic's error locations and are removed
-# from the paths reported to the user.
-_TAG_NAMED = "<named>"
-_TAG_OBJECT = "<object>"
-_UNION_TAGS = frozenset({_TAG_NAMED, _TAG_OBJECT})
-
-_JOST_ERROR = "jost"
-
-
-# --------------------------------------------------------------------------------------------
-# Small helpers for validators
-# --------------------------------------------------------------------------------------------
+from jost_engine.config.errors import ConfigError, show
+from jost_engine.config.vocabulary import (
+    ALL_HANDS,
+    EXAMPLE_NAME,
+    JOST_ERROR,
+    NAMED_SYSTEMS,
+    SCHEMA_VERSION,
+    TAG_NAMED,
+    TAG_OBJECT,
+)
+from jost_engine.config.wording import problems, register_paths
 
 
 def _error(message: str) -> PydanticCustomError:
     """A validation error whose message is shown to the user verbatim."""
-    return PydanticCustomError(_JOST_ERROR, "{msg}", {"msg": message})
+    return PydanticCustomError(JOST_ERROR, "{msg}", {"msg": message})
 
 
 def _fail(problems: list[tuple[tuple[str | int, ...], str]], value: Any) -> None:
@@ -135,7 +70,7 @@ def _redetail(err: Any) -> InitErrorDetails:
     """Turn one entry of ``ValidationError.errors()`` back into raisable error details."""
     kind = err["type"]
     detail: dict[str, Any] = {"loc": err["loc"], "input": err.get("input")}
-    if kind != _JOST_ERROR:
+    if kind != JOST_ERROR:
         try:
             ValidationError.from_exception_data(
                 "probe", [{"type": kind, "loc": (), "input": None, "ctx": err.get("ctx") or {}}]
@@ -149,26 +84,6 @@ def _redetail(err: Any) -> InitErrorDetails:
         kind = _error(err["msg"])
     detail["type"] = kind
     return InitErrorDetails(**detail)  # type: ignore[typeddict-item]
-
-
-def _show(value: object) -> str:
-    """A short, JSON-flavoured rendering of a user's value for an error message."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value) if abs(value) < 10**30 else "a number too large to use"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:37] + "..."
-        return json.dumps(text, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return f"a {type(value).__name__}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,7 +145,7 @@ class Rules(_Model):
         if abs(float(ratio) - value) > 1e-9:
             raise _error(
                 "blackjack_payout must be a ratio such as 1.5 (3:2) or 1.2 (6:5), "
-                f"got {_show(value)}"
+                f"got {show(value)}"
             )
         return value
 
@@ -251,21 +166,21 @@ def _row_validator(pairs: bool) -> Callable[[Any], tuple[str, ...]]:
             if bad:
                 first = value[bad[0] - 1]
                 raise _error(
-                    f'every token must be text such as "H"; entry {bad[0]} is {_show(first)}'
+                    f'every token must be text such as "H"; entry {bad[0]} is {show(first)}'
                 )
             tokens = list(value)
         else:
             raise _error(
                 'expected a row: ten space-separated tokens such as "H H S S S H H H H H" '
-                f"(or a list of ten tokens), got {_show(value)}"
+                f"(or a list of ten tokens), got {show(value)}"
             )
         if len(tokens) != 10:
             raise _error(f"expected 10 tokens (dealer 2..10, A), got {len(tokens)}")
         problems = []
-        for up, token in zip(DEALER_UP_CARDS, tokens, strict=True):
+        for up, token in zip(UP_CARDS, tokens, strict=True):
             if token not in CHART_TOKENS:
                 problems.append(
-                    f"unknown token {_show(token)} under dealer {up} "
+                    f"unknown token {show(token)} under dealer {up} "
                     f"(tokens are {' '.join(CHART_TOKENS)})"
                 )
             elif token in PAIRS_ONLY_TOKENS and not pairs:
@@ -338,16 +253,17 @@ class Chart(_Model):
 
 
 def _check_hand(value: Any) -> Any:
-    if isinstance(value, str) and value in _ALL_HANDS:
+    if isinstance(value, str) and value in ALL_HANDS:
         return value
     raise _error(
-        f'unknown hand {_show(value)}; use a hard total "4".."21", a soft hand '
+        f'unknown hand {show(value)}; use a hard total "4".."21", a soft hand '
         '"A2".."A9" or "AA", or a pair "2,2".."10,10" or "A,A"'
     )
 
 
+# str to type checkers; the validator admits exactly the hands of the vocabulary.
 _Hand = Annotated[
-    Literal[HARD_HANDS + SOFT_HANDS + PAIR_HANDS],  # type: ignore[valid-type]
+    str,
     PlainValidator(_check_hand),
     WithJsonSchema({"enum": list(HARD_HANDS + SOFT_HANDS + PAIR_HANDS), "type": "string"}),
 ]
@@ -381,11 +297,11 @@ class Deviation(_Model):
             if (
                 data.get("action") == "split"
                 and isinstance(hand, str)
-                and hand in _ALL_HANDS
+                and hand in ALL_HANDS
                 and hand not in PAIR_HANDS
             ):
                 extra.append(
-                    (("action",), f'"split" needs a pair hand such as "8,8", not {_show(hand)}')
+                    (("action",), f'"split" needs a pair hand such as "8,8", not {show(hand)}')
                 )
         try:
             result = handler(data)
@@ -401,30 +317,30 @@ class Deviation(_Model):
 def _union_tag(model: type[BaseModel]) -> Callable[[Any], str | None]:
     def pick(value: Any) -> str | None:
         if isinstance(value, str):
-            return _TAG_NAMED
+            return TAG_NAMED
         if isinstance(value, dict | model):
-            return _TAG_OBJECT
+            return TAG_OBJECT
         return None
 
     return pick
 
 
 _DeviationItem = Annotated[
-    Annotated[Literal["illustrious_18", "fab_4"], Tag(_TAG_NAMED)]
-    | Annotated[Deviation, Tag(_TAG_OBJECT)],
+    Annotated[Literal["illustrious_18", "fab_4"], Tag(TAG_NAMED)]
+    | Annotated[Deviation, Tag(TAG_OBJECT)],
     Discriminator(
         _union_tag(Deviation),
-        custom_error_type=_JOST_ERROR,
+        custom_error_type=JOST_ERROR,
         custom_error_message='expected a named set ("illustrious_18", "fab_4") or an index play '
         'object such as {"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": 0}',
     ),
 ]
 
 _Basic = Annotated[
-    Annotated[Literal["auto"], Tag(_TAG_NAMED)] | Annotated[Chart, Tag(_TAG_OBJECT)],
+    Annotated[Literal["auto"], Tag(TAG_NAMED)] | Annotated[Chart, Tag(TAG_OBJECT)],
     Discriminator(
         _union_tag(Chart),
-        custom_error_type=_JOST_ERROR,
+        custom_error_type=JOST_ERROR,
         custom_error_message='expected "auto" or a chart object',
     ),
 ]
@@ -441,6 +357,13 @@ class Strategy(_Model):
     )
     take_insurance_at_true_count: float | None = Field(
         None, description="Take insurance at or above this true count; null never takes it."
+    )
+    index_numbers: Literal["counting_system", "hi_lo"] = Field(
+        "counting_system",
+        description="Whose numbers the named sets play: counting_system, the count in play "
+        "(Hi-Lo's published and computed sets for hi_lo, the exact analyzer's for any other "
+        "count and these rules, cached on disk), or hi_lo, the Hi-Lo numbers whatever the "
+        "count (an explicit choice).",
     )
 
 
@@ -460,13 +383,13 @@ _Tag = Annotated[float, Field(ge=-4, le=4, multiple_of=0.5)]
 _TagValues: type[BaseModel] = create_model(
     "CardTags",
     __config__=_STRICT,
-    **{f"card_{key}": (_Tag, Field(alias=key)) for key in CARD_KEYS},  # type: ignore[call-overload]
+    **{f"card_{key}": (_Tag, Field(alias=key)) for key in TAGGED_RANKS},  # type: ignore[call-overload]
 )
 
 
 def _validate_tags(value: Any) -> dict[str, float]:
     tags = _TagValues.model_validate(value)
-    return {key: getattr(tags, f"card_{key}") for key in CARD_KEYS}
+    return {key: getattr(tags, f"card_{key}") for key in TAGGED_RANKS}
 
 
 class CustomTags(_Model):
@@ -483,11 +406,11 @@ class CustomTags(_Model):
 
 
 _System = Annotated[
-    Annotated[Literal[NAMED_SYSTEMS], Tag(_TAG_NAMED)]  # type: ignore[valid-type]
-    | Annotated[CustomTags, Tag(_TAG_OBJECT)],
+    Annotated[Literal[NAMED_SYSTEMS], Tag(TAG_NAMED)]  # type: ignore[valid-type]
+    | Annotated[CustomTags, Tag(TAG_OBJECT)],
     Discriminator(
         _union_tag(CustomTags),
-        custom_error_type=_JOST_ERROR,
+        custom_error_type=JOST_ERROR,
         custom_error_message='expected a named system such as "hi_lo" or {"tags": {...}}',
     ),
 ]
@@ -570,12 +493,17 @@ def _increasing_steps(steps: tuple[Any, ...], what: str) -> tuple[Any, ...]:
     return steps
 
 
+MAX_BET_UNITS = 1e9  # the largest bet, in units, a table may allow
+
+
 class Betting(_Model):
     """The bet spread: a ramp over the true count, table limits, wonging and spots."""
 
     unit: float = Field(1, gt=0, description="Size of one betting unit.")
     table_min: float = Field(1, gt=0)
-    table_max: float = Field(500, gt=0)
+    # checked against table_min even when left at its default (a table_min of 1000 alone is
+    # a table whose minimum is over its maximum)
+    table_max: float = Field(500, gt=0, validate_default=True)
     ramp: tuple[RampStep, ...] = Field(
         (RampStep(true_count=0, units=1),),
         min_length=1,
@@ -598,6 +526,13 @@ class Betting(_Model):
         low = info.data.get("table_min")
         if low is not None and value < low:
             raise _error(f"table_max ({value:g}) must be at least table_min ({low:g})")
+        unit = info.data.get("unit")
+        if unit is not None and not value / unit <= MAX_BET_UNITS:
+            # bets are whole units: a table of more units than this overflows their arithmetic
+            raise _error(
+                f"table_max ({value:g}) is more than {MAX_BET_UNITS:g} units of {unit:g}: "
+                "use a larger unit"
+            )
         return value
 
     @field_validator("ramp")
@@ -656,13 +591,13 @@ def _check_version(value: Any) -> int:
     if type(value) is int and value == SCHEMA_VERSION:
         return value
     raise _error(
-        f"unsupported schema_version {_show(value)}; this engine reads schema_version "
+        f"unsupported schema_version {show(value)}; this engine reads schema_version "
         f"{SCHEMA_VERSION}"
     )
 
 
 class Config(_Model):
-    """The fully-hydrated simulation config (CONFIG.md, schema_version 1)."""
+    """The fully-hydrated simulation config (docs/config.md, schema_version 1)."""
 
     schema_version: Annotated[
         Literal[1],
@@ -685,264 +620,28 @@ class Config(_Model):
         try:
             simulation = Simulation.model_validate({**self.simulation.model_dump(), **updates})
         except ValidationError as exc:
-            raise ConfigError(_problems(exc, prefix=("simulation",))) from None
+            raise ConfigError(problems(exc, prefix=("simulation",))) from None
         return self.model_copy(update={"simulation": simulation})
 
 
-# --------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------
-
-
-class ConfigError(ValueError):
-    """An invalid config; ``problems`` lists every problem as ``{"path", "message"}``."""
-
-    def __init__(self, problems: list[dict[str, str]] | str) -> None:
-        if isinstance(problems, str):
-            problems = [{"path": "", "message": problems}]
-        self.problems: list[dict[str, str]] = [dict(p) for p in problems] or [
-            {"path": "", "message": "invalid config"}
-        ]
-        super().__init__(self._text())
-
-    def _text(self) -> str:
-        count = len(self.problems)
-        lines = [f"invalid config ({count} problem{'s' if count != 1 else ''}):"]
-        for problem in self.problems:
-            where = problem["path"] or "(document)"
-            lines.append(f"  {where}: {problem['message']}")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self._text()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keep the problems when the error is pickled (task queues do that).
-        return (type(self), (self.problems,))
-
-
 # Which model (or row/tag vocabulary) sits at a path; "*" stands for a list index.
-_PATHS: dict[str, type[BaseModel] | tuple[str, ...]] = {
-    "": Config,
-    "rules": Rules,
-    "strategy": Strategy,
-    "strategy.basic": Chart,
-    "strategy.basic.hard": HARD_ROWS,
-    "strategy.basic.soft": SOFT_ROWS,
-    "strategy.basic.pairs": PAIR_ROWS,
-    "strategy.deviations.*": Deviation,
-    "counting": Counting,
-    "counting.system": CustomTags,
-    "counting.system.tags": CARD_KEYS,
-    "counting.true_count": TrueCountMethod,
-    "betting": Betting,
-    "betting.ramp.*": RampStep,
-    "bankroll": Bankroll,
-    "simulation": Simulation,
-}
-
-_ROW_WORDS = {
-    "strategy.basic.hard": "the rows of hard totals 4..21",
-    "strategy.basic.soft": "the rows of soft totals 12..21",
-    "strategy.basic.pairs": "the rows of pairs 2..10 and A",
-    "counting.system.tags": "the tags of cards 2..9, 10 and A",
-}
-
-
-def _pattern(loc: tuple[Any, ...]) -> str:
-    return ".".join("*" if isinstance(p, int) and not isinstance(p, bool) else str(p) for p in loc)
-
-
-def _num(value: object) -> str:
-    """A bound as people write it: 1, 0.95, 1000000000000."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _bounds(model: type[BaseModel] | None, field: object) -> tuple[str | None, str | None]:
-    """The lower and upper bounds of a numeric field, in words ("at least 1", "at most 8")."""
-    info = model.model_fields.get(field) if model and isinstance(field, str) else None
-    low = high = None
-    for meta in info.metadata if info else ():
-        if isinstance(meta, annotated_types.Ge):
-            low = f"at least {_num(meta.ge)}"
-        elif isinstance(meta, annotated_types.Gt):
-            low = f"greater than {_num(meta.gt)}"
-        elif isinstance(meta, annotated_types.Le):
-            high = f"at most {_num(meta.le)}"
-        elif isinstance(meta, annotated_types.Lt):
-            high = f"less than {_num(meta.lt)}"
-    return low, high
-
-
-def _message(err: Any, loc: tuple[Any, ...]) -> str:
-    """Rewrite one pydantic error in words a blackjack player understands."""
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    value = err.get("input")
-    got = _show(value)
-    last = loc[-1] if loc else None
-    name = str(last) if last is not None else "the config"
-    parent_key = _pattern(loc[:-1])
-    parent = _PATHS.get(parent_key)
-    if parent_key == "counting.system.tags":
-        name = f"the tag of {last}"
-    elif isinstance(parent, tuple):
-        name = f"row {last}"
-
-    if kind == _JOST_ERROR:
-        return str(err["msg"])
-    if kind == "extra_forbidden":
-        if isinstance(parent, tuple):
-            return f"unknown key '{last}'; expected {_ROW_WORDS[parent_key]}"
-        message = f"unknown field '{last}'" if isinstance(last, str) else f"unknown field {last!r}"
-        if isinstance(parent, type) and isinstance(last, str):
-            close = difflib.get_close_matches(last, list(parent.model_fields), n=1, cutoff=0.6)
-            if close:
-                message += f" (did you mean '{close[0]}'?)"
-        return message
-    if kind == "missing":
-        if isinstance(parent, tuple):
-            return f"{name} is missing; {_ROW_WORDS[parent_key]} are all required"
-        return f"required field {name!r} is missing"
-    if kind == "literal_error":
-        return f"expected {ctx.get('expected', 'one of the allowed values')}, got {got}"
-    if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return f"expected a whole number, got {got}"
-    if kind in {"float_type", "float_parsing"}:
-        return f"expected a number, got {got}"
-    if kind == "finite_number":
-        return f"expected a finite number, got {got}"
-    if kind in {"bool_type", "bool_parsing"}:
-        return f"expected true or false, got {got}"
-    if kind in {"string_type", "string_sub_type"}:
-        return f"expected text, got {got}"
-    if kind in {"dict_type", "model_type", "model_attributes_type", "mapping_type"}:
-        return f"expected an object {{...}}, got {got}"
-    if kind in {"list_type", "tuple_type", "iterable_type"}:
-        return f"expected a list [...], got {got}"
-    if kind == "too_short":
-        if ctx.get("min_length") == 1:
-            return f"{name} needs at least one entry"
-        return f"{name} needs at least {ctx.get('min_length')} entries"
-    if kind == "too_long":
-        return f"{name} has too many entries (at most {ctx.get('max_length')})"
-    if kind == "multiple_of":
-        return f"{name} must be a multiple of {ctx.get('multiple_of')}, got {got}"
-    if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
-        low, high = _bounds(parent if isinstance(parent, type) else None, last)
-        if low and high and low.startswith("at least") and high.startswith("at most"):
-            return f"{name} must be between {low[9:]} and {high[8:]}, got {got}"
-        if low and high:
-            return f"{name} must be {low} and {high}, got {got}"
-        bound_words = {
-            "greater_than": low or f"greater than {_num(ctx.get('gt'))}",
-            "greater_than_equal": low or f"at least {_num(ctx.get('ge'))}",
-            "less_than": high or f"less than {_num(ctx.get('lt'))}",
-            "less_than_equal": high or f"at most {_num(ctx.get('le'))}",
-        }
-        return f"{name} must be {bound_words[kind]}, got {got}"
-    if kind in {"union_tag_not_found", "union_tag_invalid"}:
-        return f"unexpected value {got}"
-    return str(err.get("msg", "invalid value"))
-
-
-def _problems(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[dict[str, str]]:
-    """Every error of a pydantic ValidationError as ``{"path", "message"}``, in order."""
-    problems: list[dict[str, str]] = []
-    for err in exc.errors(include_url=False):
-        value = err.get("input")
-        if (
-            err["type"] == "too_short"
-            and isinstance(value, list | tuple)
-            and len(value) >= (err.get("ctx") or {}).get("min_length", 0)
-        ):
-            continue  # pydantic's echo of item errors ("too short after validation")
-        loc = prefix + tuple(p for p in err["loc"] if p not in _UNION_TAGS)
-        problems.append({"path": ".".join(str(p) for p in loc), "message": _message(err, loc)})
-    return problems
-
-
-# --------------------------------------------------------------------------------------------
-# Public functions
-# --------------------------------------------------------------------------------------------
-
-
-def _parse(data: object) -> Config:
-    if isinstance(data, bytes | bytearray | memoryview):
-        try:
-            data = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ConfigError([{"path": "", "message": f"not UTF-8 text: {exc.reason}"}]) from None
-    if isinstance(data, str):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            message = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-            raise ConfigError([{"path": "", "message": message}]) from None
-        except (ValueError, RecursionError) as exc:
-            raise ConfigError([{"path": "", "message": f"not usable JSON: {exc}"}]) from None
-    if isinstance(data, Mapping) and not isinstance(data, dict):
-        data = dict(data)
-    if not isinstance(data, dict):
-        raise ConfigError(
-            [{"path": "", "message": f"a config must be a JSON object {{...}}, got {_show(data)}"}]
-        )
-    try:
-        return Config.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_problems(exc)) from None
-
-
-def parse_config(data: object) -> Config:
-    """Validate a config given as a dict, a JSON string/bytes, or a Config (returned as is).
-
-    Raises ConfigError, listing every problem, and never any other exception.
-    """
-    if isinstance(data, Config):
-        return data
-    try:
-        return _parse(data)
-    except ConfigError:
-        raise
-    except Exception as exc:  # a last guard: bad input must never escape as another type
-        message = f"the config could not be read ({type(exc).__name__})"
-        raise ConfigError([{"path": "", "message": message}]) from exc
-
-
-def default_config() -> Config:
-    """The CONFIG.md example game: every field at its default."""
-    return parse_config({})
-
-
-def config_json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of the config, generated from the models."""
-    schema = Config.model_json_schema()
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "urn:jost:schema:config:v1",
-        **schema,
-        "title": "JOST simulation config",
-        "description": (
-            "The fully-hydrated blackjack simulation config (schema_version 1): table rules, "
-            "playing strategy, counting system, bet ramp, bankroll and simulation length. "
-            "Every field is optional and defaults to the standard 6-deck S17 DAS LS game."
-        ),
+register_paths(
+    {
+        "": Config,
+        "rules": Rules,
+        "strategy": Strategy,
+        "strategy.basic": Chart,
+        "strategy.basic.hard": HARD_ROWS,
+        "strategy.basic.soft": SOFT_ROWS,
+        "strategy.basic.pairs": PAIR_ROWS,
+        "strategy.deviations.*": Deviation,
+        "counting": Counting,
+        "counting.system": CustomTags,
+        "counting.system.tags": TAGGED_RANKS,
+        "counting.true_count": TrueCountMethod,
+        "betting": Betting,
+        "betting.ramp.*": RampStep,
+        "bankroll": Bankroll,
+        "simulation": Simulation,
     }
-
-
-def canonical_json(config: Config) -> str:
-    """The full hydrated document as compact JSON with sorted keys (the digest's input)."""
-    return json.dumps(
-        config.model_dump(mode="json"),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
-
-
-def config_digest(config: Config) -> str:
-    """SHA-256 (hex) of the canonical JSON, UTF-8 encoded: equal configs, equal digests."""
-    return hashlib.sha256(canonical_json(config).encode("utf-8")).hexdigest()
+)
