@@ -92,6 +92,13 @@ def _redetail(err: Any) -> InitErrorDetails:
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
+# Every count in a config (true, running, index, wonging) lies within this: a shoe of 8 decks
+# counted with the largest tags reaches a few hundred, and the kernel keeps counts as integers.
+MAX_COUNT = 1000
+# The largest bankroll, in units: the kernel keeps a trip's bankroll as a 64-bit integer of
+# money units (a few per betting unit), so this leaves room far beyond any real bankroll.
+MAX_BANKROLL_UNITS = 1e15
+
 
 class _Model(BaseModel):
     """Base of every config model: unknown keys are errors, values are immutable and exact."""
@@ -279,8 +286,12 @@ class Deviation(_Model):
         description="The dealer's up card."
     )
     action: Literal["hit", "stand", "double", "split", "surrender"]
-    at_or_above: float | None = Field(None, description="Deviate when true count >= this.")
-    below: float | None = Field(None, description="Deviate when true count < this.")
+    at_or_above: float | None = Field(
+        None, ge=-MAX_COUNT, le=MAX_COUNT, description="Deviate when true count >= this."
+    )
+    below: float | None = Field(
+        None, ge=-MAX_COUNT, le=MAX_COUNT, description="Deviate when true count < this."
+    )
 
     @model_validator(mode="wrap")
     @classmethod
@@ -356,7 +367,10 @@ class Strategy(_Model):
         (), strict=False, description="Index plays or named sets (illustrious_18, fab_4)."
     )
     take_insurance_at_true_count: float | None = Field(
-        None, description="Take insurance at or above this true count; null never takes it."
+        None,
+        ge=-MAX_COUNT,
+        le=MAX_COUNT,
+        description="Take insurance at or above this true count; null never takes it."
     )
     index_numbers: Literal["counting_system", "hi_lo"] = Field(
         "counting_system",
@@ -423,8 +437,8 @@ class Counting(_Model):
     true_count: TrueCountMethod = TrueCountMethod()
     initial_running_count: float | None = Field(
         None,
-        ge=-1000,
-        le=1000,
+        ge=-MAX_COUNT,
+        le=MAX_COUNT,
         description="Running count after a shuffle; null: the system's own "
         "(KO 4 - 4 x decks, Red 7 -2 x decks, 0 for balanced counts).",
     )
@@ -464,14 +478,22 @@ class Counting(_Model):
 class RampStep(_Model):
     """From this true count up (to the next step), bet this many units."""
 
-    true_count: float = Field(description="Running count for unbalanced systems (KO, Red 7).")
+    true_count: float = Field(
+        ge=-MAX_COUNT,
+        le=MAX_COUNT,
+        description="Running count for unbalanced systems (KO, Red 7).",
+    )
     units: float = Field(gt=0, description="Bet in betting units.")
 
 
 class SpotsStep(_Model):
     """From this true count up (to the next step), play this many hands (spots)."""
 
-    true_count: float = Field(description="Running count for unbalanced systems (KO, Red 7).")
+    true_count: float = Field(
+        ge=-MAX_COUNT,
+        le=MAX_COUNT,
+        description="Running count for unbalanced systems (KO, Red 7).",
+    )
     spots: int = Field(ge=1, le=3, description="Hands played each round, 1 to 3.")
 
 
@@ -510,8 +532,12 @@ class Betting(_Model):
         strict=False,
         description="Steps in strictly increasing true_count; below the first, its units.",
     )
-    wong_out_below: float | None = Field(None, description="Leave the table below this count.")
-    wong_in_at: float | None = Field(None, description="Enter the table at this count.")
+    wong_out_below: float | None = Field(
+        None, ge=-MAX_COUNT, le=MAX_COUNT, description="Leave the table below this count."
+    )
+    wong_in_at: float | None = Field(
+        None, ge=-MAX_COUNT, le=MAX_COUNT, description="Enter the table at this count."
+    )
     spots: int = Field(1, ge=1, le=3, description="Hands played each round.")
     spots_by_count: tuple[SpotsStep, ...] = Field(
         (),
@@ -562,7 +588,9 @@ class Betting(_Model):
 class Bankroll(_Model):
     """The bankroll for risk of ruin; null means no ruin is modelled."""
 
-    units: float | None = Field(None, gt=0, description="Bankroll in betting units, or null.")
+    units: float | None = Field(
+        None, gt=0, le=MAX_BANKROLL_UNITS, description="Bankroll in betting units, or null."
+    )
     trip_rounds: int = Field(
         10_000,
         ge=1,

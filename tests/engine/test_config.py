@@ -25,6 +25,7 @@ from jost_engine.config import (
     default_config,
     parse_config,
 )
+from jost_engine.config.models import MAX_BANKROLL_UNITS, MAX_COUNT
 
 # The example document of the design contract (CONFIG.md of the design notes), verbatim.
 EXAMPLE: dict[str, Any] = {
@@ -879,3 +880,54 @@ def test_fuzz_mutated_example(rich: bool, path: tuple[Any, ...], value: Any, add
 def test_rich_example_is_valid() -> None:
     config = parse_config(RICH_EXAMPLE)
     assert isinstance(config.strategy.basic, Chart)
+
+
+# Every number the config accepts must reach the kernel: its tables are 64-bit integers, so a
+# count or bankroll past them was once a 500 from the service ("Python int too large to convert
+# to C long") instead of a ConfigError.
+_EXTREMES = {
+    "bankroll.units": MAX_BANKROLL_UNITS,
+    "betting.wong_in_at": MAX_COUNT,
+    "betting.wong_out_below": -MAX_COUNT,
+    "strategy.take_insurance_at_true_count": MAX_COUNT,
+    "counting.initial_running_count": -MAX_COUNT,
+}
+
+
+def _with(path: str, value: float) -> dict[str, Any]:
+    section, key = path.split(".")
+    return {section: {key: value}}
+
+
+@pytest.mark.parametrize("path", sorted(_EXTREMES))
+def test_the_largest_accepted_numbers_prepare_for_the_kernel(path: str) -> None:
+    from jost_engine.table import prepare
+
+    tables = prepare(parse_config(_with(path, _EXTREMES[path])))
+    assert tables.params.dtype.kind == "i"
+
+
+@pytest.mark.parametrize("path", sorted(_EXTREMES))
+def test_a_number_past_the_kernel_is_a_config_error_naming_its_path(path: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(_with(path, _EXTREMES[path] * 10))
+    assert [p["path"] for p in err.value.problems] == [path]
+
+
+def test_index_and_ramp_counts_past_the_kernel_are_config_errors() -> None:
+    far = MAX_COUNT + 1
+    with pytest.raises(ConfigError) as err:
+        parse_config(
+            {
+                "strategy": {
+                    "deviations": [
+                        {"hand": "16", "dealer_up": "10", "action": "stand", "at_or_above": far}
+                    ]
+                },
+                "betting": {"ramp": [{"true_count": -far, "units": 1}]},
+            }
+        )
+    assert sorted(p["path"] for p in err.value.problems) == [
+        "betting.ramp.0.true_count",
+        "strategy.deviations.0.at_or_above",
+    ]
