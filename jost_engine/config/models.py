@@ -370,7 +370,7 @@ class Strategy(_Model):
         None,
         ge=-MAX_COUNT,
         le=MAX_COUNT,
-        description="Take insurance at or above this true count; null never takes it."
+        description="Take insurance at or above this true count; null never takes it.",
     )
     index_numbers: Literal["counting_system", "hi_lo"] = Field(
         "counting_system",
