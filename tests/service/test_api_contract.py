@@ -36,6 +36,18 @@ else:  # a Redis other stacks share: only this stack's keys
     for key in client.scan_iter(match=cache.key_prefix + ":*"):
         client.delete(key)
 """
+# The fuzz's accepted submits (up to JOST_MAX_ROUNDS each, and studies of them) would keep this
+# session's one worker busy for minutes: the tests after it would wait behind them.
+CANCEL_LEFTOVERS = """
+from service.simulator.models import JobStatus, SimulationJob
+from service.simulator.services import job_cancel
+from service.studies.models import Study, StudyStatus
+from service.studies.services import study_cancel
+for study in Study.objects.filter(status=StudyStatus.RUNNING):
+    study_cancel(study=study)
+for job in SimulationJob.objects.filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING]):
+    job_cancel(job=job)
+"""
 
 
 def _forget_counters(stack: Stack) -> None:
@@ -78,6 +90,7 @@ def test_schemathesis_finds_nothing_on_the_live_service(stack: Stack, tmp_path: 
         )
     finally:
         _forget_counters(stack)
+        stack.manage("shell", "-c", CANCEL_LEFTOVERS)
     report = done.stdout + done.stderr
     assert done.returncode == 0, f"{report[-6000:]}\n{stack.logs()}"
     assert "0 failures" in report or " passed" in report, report[-3000:]

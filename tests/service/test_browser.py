@@ -16,7 +16,9 @@ from pathlib import Path
 from tests.service.conftest import require
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ROUNDS = 15_000_000  # a few seconds on one core: the page sees progress on the way
+# 4-5 s on one core, so the page sees progress on the way (15 M rounds took 0.9 s: less than
+# one progress interval, and the embedded stack's page saw none)
+ROUNDS = 60_000_000
 PASSWORD = "workbench horse battery"
 MAKE_STAFF = (
     "from django.contrib.auth import get_user_model\n"
