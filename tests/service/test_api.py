@@ -173,10 +173,10 @@ def test_idempotency_keys_belong_to_their_user(api, other_api):
     ("method", "path"),
     [
         ("post", "/api/submit/"),
-        ("get", f"/api/status/{uuid.uuid4()}/"),
-        ("get", f"/api/results/{uuid.uuid4()}/"),
+        ("get", "/api/status/8ff22bc0-da2c-4a69-b42b-edd3bd9eba02/"),
+        ("get", "/api/results/226de9d6-308a-40db-a2e3-f7cb91360362/"),
         ("get", "/api/jobs/"),
-        ("post", f"/api/jobs/{uuid.uuid4()}/cancel/"),
+        ("post", "/api/jobs/d91818ad-18bc-48bf-9985-049ea58e01d7/cancel/"),
     ],
 )
 def test_every_job_endpoint_needs_a_token(method, path):
