@@ -255,7 +255,9 @@ def _create_postgres_db(postgres_url: str, name: str) -> Callable[[], None]:
     import psycopg
 
     with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        # FORCE: a stack of the same name stopped just before (pytest re-creates a parametrized
+        # session stack when its parameter comes round again) may still hold a connection
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:

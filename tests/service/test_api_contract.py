@@ -39,14 +39,22 @@ else:  # a Redis other stacks share: only this stack's keys
 # The fuzz's accepted submits (up to JOST_MAX_ROUNDS each, and studies of them) would keep this
 # session's one worker busy for minutes: the tests after it would wait behind them.
 CANCEL_LEFTOVERS = """
+from service.simulator.errors import JobNotCancellable
 from service.simulator.models import JobStatus, SimulationJob
 from service.simulator.services import job_cancel
+from service.studies.errors import StudyNotCancellable
 from service.studies.models import Study, StudyStatus
 from service.studies.services import study_cancel
 for study in Study.objects.filter(status=StudyStatus.RUNNING):
-    study_cancel(study=study)
+    try:
+        study_cancel(study=study)
+    except StudyNotCancellable:
+        pass  # it finished since the query
 for job in SimulationJob.objects.filter(status__in=[JobStatus.PENDING, JobStatus.RUNNING]):
-    job_cancel(job=job)
+    try:
+        job_cancel(job=job)
+    except JobNotCancellable:
+        pass  # it finished since the query
 """
 
 
