@@ -145,7 +145,13 @@ def test_cancel_stops_a_running_job_within_seconds(stack):
 def test_a_worker_killed_mid_job_completes_the_job_exactly_once(stack):
     """SIGKILL the worker (and its beat) while RUNNING; a new worker's reaper re-queues the job,
     which completes once, with the result of an uninterrupted run."""
-    config = {"rules": {"decks": 6}, "simulation": {"rounds": 20_000_000, "seed": 99}}
+    # seven seats: several seconds on one core, so the kill comes mid-job (alone at the table,
+    # 20 M rounds took about 1.3 s and could finish as the kill came); one shard's worth of
+    # rounds (JOST_SHARD_ROUNDS), so the job itself is claimed again
+    config = {
+        "rules": {"decks": 6},
+        "simulation": {"rounds": 20_000_000, "seed": 99, "players_at_table": 7},
+    }
     job_id = stack.call("POST", "/api/submit/", config).body["job_id"]
     stack.wait_for(job_id, running_with_progress)
 
