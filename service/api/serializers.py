@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework import serializers
 
+from service.api.query import QuerySerializer
 from service.simulator.models import JobStatus, SimulationJob
 
 
@@ -85,14 +86,10 @@ class SubmitResponseSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class JobListQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+class JobListQuerySerializer(QuerySerializer):
+    upper_case = ("status",)
 
-    def to_internal_value(self, data: Any) -> Any:
-        data = {k: v for k, v in data.items()}
-        if isinstance(data.get("status"), str):
-            data["status"] = data["status"].upper()
-        return super().to_internal_value(data)
+    status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
 
 
 class ErrorSerializer(serializers.Serializer):

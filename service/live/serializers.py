@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from service.api.query import QuerySerializer
 from service.simulator.models import JobStatus
 
 
@@ -27,7 +28,7 @@ class JobEventsSerializer(serializers.Serializer):
     events = LoggedJobEventSerializer(many=True)
 
 
-class JobEventsQuerySerializer(serializers.Serializer):
+class JobEventsQuerySerializer(QuerySerializer):
     after = serializers.IntegerField(
         required=False, min_value=0, help_text="Only events after this id (a reconnect)."
     )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from service.api.query import QuerySerializer
 from service.studies import selectors
 from service.studies.models import PointStatus, Study, StudyStatus
 
@@ -96,11 +97,7 @@ class StudySubmitResponseSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class StudyListQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=StudyStatus.choices, required=False)
+class StudyListQuerySerializer(QuerySerializer):
+    upper_case = ("status",)
 
-    def to_internal_value(self, data: Any) -> Any:
-        data = {k: v for k, v in data.items()}
-        if isinstance(data.get("status"), str):
-            data["status"] = data["status"].upper()
-        return super().to_internal_value(data)
+    status = serializers.ChoiceField(choices=StudyStatus.choices, required=False)

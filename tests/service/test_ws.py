@@ -370,8 +370,9 @@ def test_the_events_endpoint_returns_the_log_in_order_for_the_owner_only(user, a
 
     assert other_api.get(url).status_code == 404
     assert api.get(f"/api/jobs/{uuid.uuid4()}/events/").status_code == 404
-    bad = api.get(f"{url}?after=-1")
-    assert bad.status_code == 400 and bad.json()["problems"][0]["path"] == "after"
+    for given in ("-1", "", "first"):  # a blank ?after= is a mistake too, not "from the start"
+        bad = api.get(f"{url}?after={given}")
+        assert bad.status_code == 400 and bad.json()["problems"][0]["path"] == "after", given
     api.credentials()
     assert api.get(url).status_code == 401
 
