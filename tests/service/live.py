@@ -251,12 +251,16 @@ class Stack:
         raise RuntimeError(f"the service never became ready\n{self.logs()}")
 
 
+_RUNNING: set[str] = set()  # the queue names of this process's running stacks
+
+
 def _create_postgres_db(postgres_url: str, name: str) -> Callable[[], None]:
     import psycopg
 
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         # FORCE: a stack of the same name stopped just before (pytest re-creates a parametrized
-        # session stack when its parameter comes round again) may still hold a connection
+        # session stack when its parameter comes round again) may still hold a connection; a
+        # stack of the same name still running is refused before this (start_stack)
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -321,16 +325,23 @@ def start_stack(
         }
     )
     env.update(settings or {})
+    queue = env["JOST_QUEUE"]
+    if queue in _RUNNING:
+        # two stacks of one name would share a database and queues: a job could run on the
+        # other stack's worker (a killed worker's job then finished on its first attempt)
+        raise RuntimeError(f"a live stack named {queue!r} is already running; give one a label")
+    _RUNNING.add(queue)
     port = free_port()
     stack = Stack(backend, env, folder, f"http://127.0.0.1:{port}")
-    if backend == "postgres-redis":
-        name = f"jost_live_{os.getpid()}{label.replace('-', '_')}"
-        stack.cleanup.append(_create_postgres_db(postgres_url, name))
-        env["DATABASE_URL"] = f"{postgres_url.rsplit('/', 1)[0]}/{name}"
-        env["CELERY_BROKER_URL"] = redis_url
-        env["CACHE_URL"] = redis_url
-        stack.cleanup.append(lambda: _forget_redis_queues(redis_url, env["JOST_QUEUE"]))
+    stack.cleanup.append(lambda: _RUNNING.discard(queue))
     try:
+        if backend == "postgres-redis":
+            name = f"jost_live_{os.getpid()}{label.replace('-', '_')}"
+            stack.cleanup.append(_create_postgres_db(postgres_url, name))
+            env["DATABASE_URL"] = f"{postgres_url.rsplit('/', 1)[0]}/{name}"
+            env["CELERY_BROKER_URL"] = redis_url
+            env["CACHE_URL"] = redis_url
+            stack.cleanup.append(lambda: _forget_redis_queues(redis_url, queue))
         stack.manage("migrate", "--noinput", "-v", "0")
         for name in ("alice", "bob"):
             stack.tokens[name] = stack.manage("jost_token", name)

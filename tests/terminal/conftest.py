@@ -46,6 +46,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     stack = start_stack(
         "postgres-redis",
         tmp_path_factory.mktemp("terminal-live"),
+        label="-terminal",  # apart from the service tests' stack in the same test process
         base_env={k: v for k, v in ORIGINAL_ENV.items() if k != "JOST_HOME"},
         postgres_url=POSTGRES_URL,
         redis_url=REDIS_URL,
