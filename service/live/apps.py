@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from service.simulator import signals
+from service.studies import signals as study_signals
 
 
 class LiveConfig(AppConfig):
@@ -19,4 +20,7 @@ class LiveConfig(AppConfig):
         )
         signals.job_progress_written.connect(
             publish.job_progress_written, dispatch_uid="live.job_progress_written"
+        )
+        study_signals.study_changed.connect(
+            publish.study_changed, dispatch_uid="live.study_changed"
         )

@@ -2,9 +2,10 @@
 
 `job_event_recorded` (an event was logged) and `job_progress_written` (a worker wrote
 progress) receive the simulator's signals of the same names (`service.simulator.signals`,
-connected in `service.live.apps`). They never raise and never block: a message is queued for a
-background thread that sends it, and dropped when the layer is slow or gone — the persisted
-event log and the job row remain the truth, and a watcher re-reads them (see `consumers`).
+connected in `service.live.apps`); `study_changed` receives the studies' signal of that name.
+They never raise and never block: a message is queued for a background thread that sends it,
+and dropped when the layer is slow or gone — the persisted event log and the job row remain
+the truth, and a watcher re-reads them (see `consumers`).
 Progress is sent at most once a second per job, however often the worker writes it.
 
 Only a layer that crosses processes (Redis) is published to. The in-memory layer of the
@@ -43,6 +44,11 @@ PROGRESS_INTERVAL_S = 1.0  # the most often one job's watchers hear of its progr
 def group_name(job_id: Any) -> str:
     """The channel-layer group of one job's watchers."""
     return f"job.{job_id}"
+
+
+def study_group_name(study_id: Any) -> str:
+    """The channel-layer group of one study's watchers."""
+    return f"study.{study_id}"
 
 
 def layer_crosses_processes() -> bool:
@@ -107,6 +113,19 @@ def publish(job_id: Any, message: dict[str, Any]) -> None:
             _publisher.put(group_name(job_id), message)
     except Exception:
         logger.warning("live progress: publishing failed", exc_info=True)
+
+
+def study_changed(study_id: Any, **_signal: Any) -> None:
+    """Hook: a study's points or counts changed; its watchers read again (after the commit)."""
+    try:
+        if not layer_crosses_processes():
+            return
+        message = {"type": "study.changed", "study_id": str(study_id)}
+        transaction.on_commit(
+            lambda: _publisher.put(study_group_name(study_id), message), robust=True
+        )
+    except Exception:
+        logger.warning("live progress: study hook failed", exc_info=True)
 
 
 def job_event_recorded(job_id: Any, kind: str, **_signal: Any) -> None:

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from service.studies.errors import StudyNotFound
 from service.studies.models import PointStatus, Study, StudyPoint
@@ -51,8 +51,9 @@ def study_points(*, study_id: Any, after_index: int | None = None) -> list[dict[
 
 
 def study_live(*, study_id: Any) -> dict[str, Any]:
-    """A study's live counts (what its WebSocket watcher compares between reads)."""
-    return (
+    """A study's live counts (what its WebSocket watcher compares between reads), with the
+    rounds played so far: those of its COMPLETE points and those its running jobs have done."""
+    study = (
         Study.objects.filter(pk=study_id)
         .values(
             "id",
@@ -62,12 +63,19 @@ def study_live(*, study_id: Any) -> dict[str, Any]:
             "points_done",
             "points_failed",
             "points_cached",
+            "rounds_total",
             "cancel_requested",
             "created_at",
             "finished_at",
         )
         .get()
     )
+    rounds = StudyPoint.objects.filter(study_id=study_id).aggregate(
+        complete=Sum("rounds", filter=Q(status=PointStatus.COMPLETE)),
+        running=Sum("job__rounds_done", filter=Q(status=PointStatus.SUBMITTED)),
+    )
+    study["rounds_done"] = int(rounds["complete"] or 0) + int(rounds["running"] or 0)
+    return study
 
 
 def finished_points(*, study_id: Any, known: set[int]) -> list[dict[str, Any]]:
