@@ -120,6 +120,25 @@ def test_every_problem_is_refused_with_its_path(user, settings):
     assert Study.objects.count() == 0 and SimulationJob.objects.count() == 0
 
 
+def test_another_users_job_waits_behind_at_most_one_window_of_a_study(
+    user, other_user, django_capture_on_commit_callbacks
+):
+    """Fair between users: a ten-point study puts two jobs (the window) in the ledger; a job
+    another user submits then is next after them, ahead of the study's other eight points."""
+    ten = {**STUDY, "grid": {"rules.penetration": [0.5 + 0.04 * i for i in range(10)]}}
+    with django_capture_on_commit_callbacks(execute=True):
+        study = services.study_submit(owner=user, data=ten)
+    assert SimulationJob.objects.filter(owner=user).count() == 2  # the window, not ten
+    with django_capture_on_commit_callbacks(execute=True):
+        theirs = jobs.job_submit(owner=other_user, data={"simulation": {"rounds": 1_000}})[0]
+    run_all(study, django_capture_on_commit_callbacks)
+    order = list(SimulationJob.objects.order_by("created_at", "id").values_list("owner", flat=True))
+    assert order.index(other_user.pk) == 2  # behind the two of the window, before the rest
+    assert order.count(user.pk) == 10 and study.status == StudyStatus.COMPLETE
+    theirs.refresh_from_db()
+    assert theirs.status == JobStatus.PENDING  # untouched by the study's runs
+
+
 def test_limits_are_refused(user, settings, django_capture_on_commit_callbacks):
     settings.JOST_STUDY_MAX_POINTS = 2
     with pytest.raises(StudyInvalid) as info:
