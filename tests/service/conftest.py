@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -163,10 +164,7 @@ if not MISSING_PACKAGES:
             cache.clear()
         yield
 
-    @pytest.fixture(scope="session", params=["postgres-redis", "embedded"])
-    def stack(request, tmp_path_factory) -> Stack:
-        """A running service (Gunicorn + one Celery worker with beat) on one backend."""
-        backend = request.param
+    def _session_stack(backend: str, tmp_path_factory) -> Iterator[Stack]:
         if backend == "postgres-redis":
             require(postgres_problem())
             require(redis_problem())
@@ -179,3 +177,21 @@ if not MISSING_PACKAGES:
         )
         yield live
         live.stop()
+
+    @pytest.fixture(scope="session")
+    def postgres_redis_stack(tmp_path_factory) -> Iterator[Stack]:
+        yield from _session_stack("postgres-redis", tmp_path_factory)
+
+    @pytest.fixture(scope="session")
+    def embedded_stack(tmp_path_factory) -> Iterator[Stack]:
+        yield from _session_stack("embedded", tmp_path_factory)
+
+    @pytest.fixture(params=["postgres-redis", "embedded"])
+    def stack(request) -> Stack:
+        """A running service (Gunicorn + one Celery worker with beat) on one backend.
+
+        Each backend's stack lives for the whole session: a session-scoped *parametrized*
+        fixture is torn down whenever the other parameter comes round, and under xdist's
+        file-by-file scheduling that was every file (a stack's start costs ~20 s)."""
+        name = "postgres_redis_stack" if request.param == "postgres-redis" else "embedded_stack"
+        return request.getfixturevalue(name)
