@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from jost_engine.config import Betting
+from jost_engine.config.title import bet_money
 
 
 def bet_for_units(units: float, betting: Betting) -> int:
@@ -15,8 +16,7 @@ def bet_for_units(units: float, betting: Betting) -> int:
     The bet is the step's units times the unit, held to the table minimum and maximum, then
     rounded to a whole number of units (halves round up), and never less than one unit.
     """
-    money = min(max(units * betting.unit, betting.table_min), betting.table_max)
-    return max(1, math.floor(money / betting.unit + 0.5))
+    return max(1, math.floor(bet_money(units, betting) / betting.unit + 0.5))
 
 
 def bet_by_true_count(betting: Betting, tc_max: int) -> np.ndarray:

@@ -15,13 +15,13 @@ from jost_engine.analysis.index_sets import named_sets
 from jost_engine.analysis.shoe_at_count import CountError, count_system
 from jost_engine.betting import bet_by_true_count, spots_by_true_count
 from jost_engine.config import Chart, Config, ConfigError
+from jost_engine.config.relations import relation_problems
 from jost_engine.counting import CountTags, count_tags, standard_irc
 from jost_engine.index_plays import IndexTables, index_tables
 from jost_engine.shoe import card_tag, card_value, new_shoe
 from jost_engine.strategy import decision_tables
 
 TC_MAX = 100  # true counts beyond ±100 share the end buckets
-TABLE_SEATS = 7  # our spots and the other players together
 # How far the lazy shuffle runs ahead (part of the card sequence: changing these changes results).
 # A hand-shuffled shoe shuffles 64 cards at a time and keeps 24 ready before each round; a
 # continuous shuffler re-deals from a full shoe every round, so it shuffles 8 at a time.
@@ -123,52 +123,20 @@ def unsupported(config: Config) -> list[dict[str, str]]:
                 "message": "the simulator deals from real decks; an infinite deck is for analysis",
             }
         )
-    for i, item in enumerate(config.strategy.deviations):
-        if not isinstance(item, str) and "," in item.hand and item.action != "split":
-            problems.append(
-                {
-                    "path": f"strategy.deviations.{i}.action",
-                    "message": "an index play on a pair can only split (or not split) it; "
-                    "use the hand's total for other plays",
-                }
-            )
-    problems += _index_problems(config)
-    others = config.simulation.players_at_table - 1
-    betting = config.betting
-    most = max([betting.spots, *(step.spots for step in betting.spots_by_count)])
-    if most + others > TABLE_SEATS:
-        path = "betting.spots" if betting.spots + others > TABLE_SEATS else "betting.spots_by_count"
-        problems.append(
-            {
-                "path": path,
-                "message": f"{most} spots and {others} other players need {most + others} "
-                f"seats; a table has {TABLE_SEATS}",
-            }
-        )
+    problems += relation_problems(config)  # as parse_config (a Config built by hand)
+    problems += _named_set_problems(config)
     return problems
 
 
-def _index_problems(config: Config) -> list[dict[str, str]]:
-    """Index plays the game cannot play: a custom play the rules forbid, or named sets for a
-    count that cannot be numbered (tags that count nothing, an unbalanced custom count with
-    no initial running count)."""
+def _named_set_problems(config: Config) -> list[dict[str, str]]:
+    """Named index sets for a count that cannot be numbered (tags that count nothing, an
+    unbalanced custom count with no initial running count)."""
     problems = []
-    rules = config.rules
-    for i, item in enumerate(config.strategy.deviations):
-        if isinstance(item, str):
-            continue
-        if item.action == "surrender" and rules.surrender == "none":
-            reason = 'a surrender index, but these rules have no surrender (rules.surrender "none")'
-        elif item.action == "split" and rules.max_split_hands < 2:
-            reason = "a split index, but these rules allow no split (rules.max_split_hands 1)"
-        else:
-            continue
-        problems.append({"path": f"strategy.deviations.{i}.action", "message": reason})
     named = any(isinstance(item, str) for item in config.strategy.deviations)
     if named and config.strategy.index_numbers == "counting_system":
         counting = config.counting
         try:
-            count_system(counting.system, rules.decks, counting.initial_running_count)
+            count_system(counting.system, config.rules.decks, counting.initial_running_count)
         except CountError as exc:
             message = f"{exc.message} (the named index sets are numbered for the count in play)"
             problems.append({"path": exc.path, "message": message})

@@ -184,26 +184,33 @@ def _risk_inputs(ramp: str | None, bankroll: float | None) -> tuple[Betting, flo
     return betting, float(bankroll)
 
 
-def _named_set_values(rules: Rules, counting: Counting) -> tuple[dict[str, float], float | None]:
-    """What the named sets play in a game of these rules with this count (thresholds)."""
-    try:
-        config = parse_config(
-            {
-                "rules": rules.model_dump(mode="json"),
-                "counting": counting.model_dump(mode="json"),
-                "strategy": {"deviations": ["illustrious_18", "fab_4"]},
-            }
-        )
-        sets = named_sets(config)
-    except (ConfigError, CountError):
-        return {}, None
-    assert sets is not None
-    out = {}
-    for plays in sets.plays.values():
-        for play in plays:
-            key = f"{play['hand']} v {play['dealer_up']} {play['action']}"
-            out[key] = play.get("at_or_above", play.get("below"))
-    return out, sets.insurance
+def _named_set_values(
+    rules: Rules, fab_rules: Rules, counting: Counting
+) -> tuple[dict[str, float], float | None]:
+    """What the named sets play in a game of these rules with this count (thresholds); the
+    Fab 4 under ``fab_rules`` (with surrender: a config without it refuses them)."""
+    out: dict[str, float] = {}
+    insurance = None
+    for set_name, under in (("illustrious_18", rules), ("fab_4", fab_rules)):
+        try:
+            config = parse_config(
+                {
+                    "rules": under.model_dump(mode="json"),
+                    "counting": counting.model_dump(mode="json"),
+                    "strategy": {"deviations": [set_name]},
+                }
+            )
+            sets = named_sets(config)
+        except (ConfigError, CountError):
+            return {}, None
+        assert sets is not None
+        if set_name == "illustrious_18":
+            insurance = sets.insurance
+        for plays in sets.plays.values():
+            for play in plays:
+                key = f"{play['hand']} v {play['dealer_up']} {play['action']}"
+                out[key] = play.get("at_or_above", play.get("below"))
+    return out, insurance
 
 
 def _row(
@@ -227,7 +234,7 @@ def _named(
     """The Illustrious 18, insurance and Fab 4 rows of the table."""
     late = rules.model_copy(update={"surrender": "late"})
     fab_rules = rules if rules.surrender != "none" else late
-    named, named_insurance = _named_set_values(rules, counting)
+    named, named_insurance = _named_set_values(rules, fab_rules, counting)
     rows: list[dict[str, Any]] = []
     try:
         crossing = insurance_crossing(rules.decks, left, count)

@@ -29,7 +29,9 @@ app = typer.Typer(
     name="jobs", help="Your jobs on the service.", no_args_is_help=True, rich_markup_mode=None
 )
 
-JobId = Annotated[str, typer.Argument(help="The job's id (see `jost jobs list`).")]
+JobId = Annotated[
+    str, typer.Argument(help="The job's id, or a unique start of it (see `jost jobs list`).")
+]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the service's JSON.")]
 
 
@@ -106,8 +108,10 @@ def list_jobs(
         print_json(body)
         return
     table = Table(box=box.SIMPLE_HEAD)
-    for column in ("Job", "Status", "Rounds", "Created", "Name"):
-        table.add_column(column)
+    table.add_column("Job", no_wrap=True, min_width=36)  # whole: it is what you type next
+    for column in ("Status", "Rounds", "Created"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("Name", overflow="fold")
     for job in body.get("results", []):
         table.add_row(
             str(job["job_id"]),
@@ -137,6 +141,7 @@ def status(job: JobId, json_output: JsonFlag = False) -> None:
 def result(job: JobId, json_output: JsonFlag = False) -> None:
     """A finished job's result (the summary, or the document with --json)."""
     with reported(), client() as service:
+        job = service.resolve(job)
         document = service.result(job)
     if json_output:
         print_json(document)

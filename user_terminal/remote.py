@@ -27,12 +27,23 @@ class RemoteError(JostError):
         self.status = status
 
 
+MIN_PREFIX = 4  # hex digits of a shortened job id
+
+
 def job_id(text: str) -> str:
     """A job id as the service writes it; refuses anything that is not one."""
     try:
         return str(uuid.UUID(text.strip()))
     except ValueError:
         raise JostError(f"not a job id: {text!r} (see `jost jobs list`)") from None
+
+
+def job_prefix(text: str) -> str | None:
+    """The hex digits of a shortened job id (``05b90c21``, ``05b90c21-a1b7``), else None."""
+    digits = text.strip().replace("-", "").lower()
+    if MIN_PREFIX <= len(digits) < 32 and all(c in "0123456789abcdef" for c in digits):
+        return digits
+    return None
 
 
 def _refusal(reply: httpx.Response) -> tuple[str, str]:
@@ -145,11 +156,30 @@ class ServiceClient:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         return self._request("POST", "/api/submit/", "the config", json=config, headers=headers)
 
+    def resolve(self, job: str) -> str:
+        """The full id of a job given whole or by a unique prefix of at least four digits
+        (as `jost jobs list` shows them); a prefix of none or several jobs is refused."""
+        digits = job_prefix(job)
+        if digits is None:
+            return job_id(job)
+        found = self._request("GET", "/api/jobs/", f"jobs starting {job}", params={"id": digits})
+        ids = [row["job_id"] for row in found.get("results", [])]
+        if not ids:
+            raise JostError(f"no job of yours starts with {job!r} (see `jost jobs list`)")
+        if found.get("count", len(ids)) > 1:
+            shown = ", ".join(ids[:5]) + (", ..." if found.get("count", 0) > 5 else "")
+            raise JostError(
+                f"{found.get('count')} jobs start with {job!r}: {shown}; give more of the id"
+            )
+        return str(ids[0])
+
     def status(self, job: str) -> dict:
-        return self._request("GET", f"/api/status/{job_id(job)}/", f"the status of job {job}")
+        key = self.resolve(job)
+        return self._request("GET", f"/api/status/{key}/", f"the status of job {job}")
 
     def result(self, job: str) -> dict:
-        return self._request("GET", f"/api/results/{job_id(job)}/", f"the result of job {job}")
+        key = self.resolve(job)
+        return self._request("GET", f"/api/results/{key}/", f"the result of job {job}")
 
     def jobs(self, status: str | None = None, page: int = 1) -> dict:
         params: dict[str, Any] = {"page": page}
@@ -158,7 +188,8 @@ class ServiceClient:
         return self._request("GET", "/api/jobs/", "the job list", params=params)
 
     def cancel(self, job: str) -> dict:
-        return self._request("POST", f"/api/jobs/{job_id(job)}/cancel/", f"cancelling job {job}")
+        key = self.resolve(job)
+        return self._request("POST", f"/api/jobs/{key}/cancel/", f"cancelling job {job}")
 
     def defaults(self) -> dict:
         return self._request("GET", "/api/defaults/", "the default profiles")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from fractions import Fraction
 from typing import Any
 
 from rich import box
@@ -19,6 +18,7 @@ from rich.text import Text
 
 from jost_engine import Config
 from jost_engine.analysis.shoe_at_count import NAMES
+from jost_engine.config.title import payout_text, spread_bet
 
 # Rows of the by-count table: counts seen in at least this share of rounds.
 MIN_COUNT_FREQUENCY = 0.001
@@ -60,8 +60,7 @@ def format_count(n: int | float | None) -> str:
 
 def format_payout(payout: float) -> str:
     """A blackjack payout as casinos quote it: 1.5 → "3:2", 1.2 → "6:5", 1 → "1:1"."""
-    ratio = Fraction(payout).limit_denominator(1000)
-    return f"{ratio.numerator}:{ratio.denominator}"
+    return payout_text(payout)
 
 
 def format_house_edge(ev_per_initial_bet: Mapping[str, Any]) -> str:
@@ -156,12 +155,14 @@ def describe_play(config: Config) -> list[tuple[str, str]]:
             parts.append(f"{custom} custom index play{'s' if custom != 1 else ''}")
         basic += " + " + ", ".join(parts)
     system = SYSTEM_NAMES.get(c.system, c.system) if isinstance(c.system, str) else "custom tags"
-    units = [step.units for step in b.ramp]
-    spread = (
-        "flat bet"
-        if len(set(units)) == 1
-        else f"1-{max(units) / min(units):g} spread ({len(units)} steps)"
-    )
+    low, high = spread_bet(b)  # what is bet, after the table's limits
+    spread = "flat bet" if low == high else f"1-{high / low:g} spread ({len(b.ramp)} steps)"
+    asked = [step.units * b.unit for step in b.ramp]
+    if max(asked) > b.table_max or min(asked) < b.table_min:
+        spread += (
+            f"; the ramp asks {min(asked):g}-{max(asked):g}, the table takes "
+            f"{b.table_min:g}-{b.table_max:g}"
+        )
     rows = [
         ("Strategy", basic),
         ("Count", system),

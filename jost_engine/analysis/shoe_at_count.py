@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from jost_engine.config.vocabulary import SYSTEM_LABELS
 from jost_engine.counting import count_tags, standard_irc
 
 RANKS = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10")
@@ -33,16 +34,7 @@ TYPE_RANK = (0, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9)  # rank index (ace..ten) of each c
 PER_DECK = np.array([4.0, 4, 4, 4, 4, 4, 2, 2, 4, 4, 16])  # cards of each type in a deck
 RED_7, BLACK_7 = 6, 7
 SLICES = 8  # depths a running count's index averages over (`shoe_depths`)
-NAMES = {
-    "hi_lo": "Hi-Lo",
-    "ko": "KO",
-    "hi_opt_1": "Hi-Opt I",
-    "hi_opt_2": "Hi-Opt II",
-    "omega_2": "Omega II",
-    "zen": "Zen",
-    "wong_halves": "Wong Halves",
-    "red_7": "Red 7",
-}
+NAMES = SYSTEM_LABELS
 
 
 class CountError(ValueError):

@@ -43,7 +43,6 @@ from jost_engine.chart_vocabulary import (
 from jost_engine.config.errors import ConfigError, show
 from jost_engine.config.vocabulary import (
     ALL_HANDS,
-    EXAMPLE_NAME,
     JOST_ERROR,
     NAMED_SYSTEMS,
     SCHEMA_VERSION,
@@ -632,7 +631,11 @@ class Config(_Model):
         PlainValidator(_check_version),
         WithJsonSchema({"const": SCHEMA_VERSION, "type": "integer"}),
     ] = Field(SCHEMA_VERSION, description="Version of this JSON contract; only 1 exists.")
-    name: str = Field(EXAMPLE_NAME, description="A label for people; not used by the engine.")
+    name: str = Field(
+        "",
+        description="A label for people; not used by the engine. Left out or blank, the game is "
+        'named from its rules and play, e.g. "1D S17 DOA DAS 6:5 75%, flat".',
+    )
     rules: Rules = Rules()
     strategy: Strategy = Strategy()
     counting: Counting = Counting()

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from jost_engine.config.errors import ConfigError, show
 from jost_engine.config.models import Config
+from jost_engine.config.relations import relation_problems
+from jost_engine.config.title import game_title
 from jost_engine.config.wording import problems
 from jost_engine.json_text import JSONTextError, read_json
 
@@ -28,9 +30,15 @@ def _parse(data: object) -> Config:
             [{"path": "", "message": f"a config must be a JSON object {{...}}, got {show(data)}"}]
         )
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(problems(exc)) from None
+    between = relation_problems(config)
+    if between:
+        raise ConfigError(between)
+    if not config.name.strip():  # a game without a name is called what it is
+        config = config.model_copy(update={"name": game_title(config)})
+    return config
 
 
 def parse_config(data: object) -> Config:

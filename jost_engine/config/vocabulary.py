@@ -23,7 +23,17 @@ NAMED_SYSTEMS: tuple[str, ...] = (
 )
 NAMED_DEVIATION_SETS: tuple[str, ...] = ("illustrious_18", "fab_4")
 
-EXAMPLE_NAME = "Vegas Strip 6D S17 DAS LS — Hi-Lo 1-12"
+# The named systems as players write them (titles, tables, charts).
+SYSTEM_LABELS: dict[str, str] = {
+    "hi_lo": "Hi-Lo",
+    "ko": "KO",
+    "hi_opt_1": "Hi-Opt I",
+    "hi_opt_2": "Hi-Opt II",
+    "omega_2": "Omega II",
+    "zen": "Zen",
+    "wong_halves": "Wong Halves",
+    "red_7": "Red 7",
+}
 
 # Tags of the models' tagged unions; they appear in pydantic's error locations and are removed
 # from the paths reported to the user.

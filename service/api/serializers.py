@@ -90,6 +90,12 @@ class JobListQuerySerializer(QuerySerializer):
     upper_case = ("status",)
 
     status = serializers.ChoiceField(choices=JobStatus.choices, required=False)
+    id = serializers.RegexField(
+        r"^[0-9a-fA-F-]{1,36}$",
+        required=False,
+        help_text="Only jobs whose id starts with this (hex digits, hyphens optional): "
+        "how a client finds the job of a shortened id.",
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

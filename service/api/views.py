@@ -108,7 +108,7 @@ class JobResultApi(APIView):
 
 
 class JobListApi(APIView):
-    """The user's jobs, newest first, paginated; ``?status=RUNNING`` filters."""
+    """The user's jobs, newest first, paginated; ``?status=RUNNING`` and ``?id=<prefix>`` filter."""
 
     @extend_schema(
         operation_id="jobs",
@@ -118,7 +118,11 @@ class JobListApi(APIView):
     def get(self, request: Request) -> Response:
         query = JobListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        jobs = selectors.job_list(user=request.user, status=query.validated_data.get("status"))
+        jobs = selectors.job_list(
+            user=request.user,
+            status=query.validated_data.get("status"),
+            id_prefix=query.validated_data.get("id"),
+        )
         paginator = JobPagination()
         page = paginator.paginate_queryset(jobs, request, view=self)
         data = JobSerializer(page, many=True, context={"request": request}).data

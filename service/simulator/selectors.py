@@ -26,11 +26,29 @@ from service.simulator.errors import JobNotFound, ResultNotReady
 from service.simulator.models import JobStatus, SimulationJob
 
 
-def job_list(*, user: AbstractBaseUser, status: str | None = None) -> QuerySet[SimulationJob]:
-    """The user's jobs, newest first, without the heavy config and result documents."""
+def uuid_prefix(text: str) -> str:
+    """A prefix of a UUID's canonical text (``05b90c21-a1b7``) from its hex digits, with or
+    without hyphens: PostgreSQL compares the canonical text, Django strips the hyphens on a
+    database that stores UUIDs as bare hex (SQLite)."""
+    digits = text.replace("-", "").lower()
+    groups, start = [], 0
+    for size in (8, 4, 4, 4, 12):
+        if start < len(digits):
+            groups.append(digits[start : start + size])
+        start += size
+    return "-".join(groups)
+
+
+def job_list(
+    *, user: AbstractBaseUser, status: str | None = None, id_prefix: str | None = None
+) -> QuerySet[SimulationJob]:
+    """The user's jobs, newest first, without the heavy config and result documents;
+    ``id_prefix`` keeps those whose id starts with it (hyphens and case do not matter)."""
     jobs = SimulationJob.objects.filter(owner=user).defer("request_data", "result_data")
     if status:
         jobs = jobs.filter(status=status)
+    if id_prefix:
+        jobs = jobs.filter(id__startswith=uuid_prefix(id_prefix))
     return jobs.order_by("-created_at", "-id")
 
 

@@ -126,8 +126,10 @@ def test_example_parses_and_round_trips() -> None:
 
 
 def test_empty_document_is_the_example_game() -> None:
-    assert parse_config({}).model_dump(mode="json") == HYDRATED
-    assert default_config() == parse_config(EXAMPLE)
+    # the same game; without a name it is called what it is (the example names itself)
+    assert parse_config({}).model_dump(mode="json") == {**HYDRATED, "name": parse_config({}).name}
+    assert parse_config({}).name == "6D S17 DOA DAS LS 75%, flat"
+    assert default_config().model_copy(update={"name": EXAMPLE["name"]}) == parse_config(EXAMPLE)
     assert default_config().rules.decks == 6
     assert default_config().simulation.rounds == 1_000_000
     assert default_config().simulation.seed == 20261124
@@ -200,7 +202,6 @@ def test_models_are_frozen() -> None:
         ("simulation.seed", 0),
         ("simulation.seed", 2**63 - 1),
         ("simulation.players_at_table", 7),
-        ("name", ""),
     ],
 )
 def test_legal_values_are_accepted(path: str, value: Any) -> None:
@@ -547,7 +548,7 @@ def test_configs_with_charts_and_tags_are_hashable() -> None:
     doc = patched("strategy.basic", simple_chart())
     doc["counting"]["system"] = {"tags": dict.fromkeys(DEALERS, 1)}
     assert hash(parse_config(doc)) == hash(parse_config(copy.deepcopy(doc)))
-    assert hash(default_config()) == hash(parse_config(EXAMPLE))
+    assert hash(default_config()) == hash(parse_config({**EXAMPLE, "name": ""}))
 
 
 # --------------------------------------------------------------------------------------------
@@ -564,7 +565,7 @@ def test_configs_with_charts_and_tags_are_hashable() -> None:
         {"hand": "A8", "dealer_up": "6", "action": "double", "at_or_above": 1.5},
         {"hand": "AA", "dealer_up": "6", "action": "double", "at_or_above": 5},
         {"hand": "10,10", "dealer_up": "5", "action": "split", "at_or_above": 5},
-        {"hand": "A,A", "dealer_up": "A", "action": "hit", "below": -8},
+        {"hand": "A,A", "dealer_up": "A", "action": "split", "below": -8},
         {"hand": "15", "dealer_up": "10", "action": "surrender", "at_or_above": 0},
         {"hand": "4", "dealer_up": "2", "action": "hit", "below": 10},
         {"hand": "21", "dealer_up": "2", "action": "stand", "at_or_above": -10},
@@ -686,7 +687,7 @@ def reversed_keys(value: Any) -> Any:
 
 
 def test_canonical_json_is_sorted_and_compact() -> None:
-    text = canonical_json(default_config())
+    text = canonical_json(parse_config(EXAMPLE))
     assert json.loads(text) == HYDRATED
     again = json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert text == again
@@ -701,7 +702,7 @@ def test_digest_is_stable_under_key_order_and_hydration() -> None:
     digest = config_digest(parse_config(EXAMPLE))
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
     assert config_digest(parse_config(reversed_keys(EXAMPLE))) == digest
-    assert config_digest(parse_config({})) == digest
+    assert config_digest(parse_config({"name": EXAMPLE["name"]})) == digest
     assert config_digest(parse_config(json.dumps(EXAMPLE))) == digest
     assert config_digest(parse_config(HYDRATED)) == digest
 
@@ -931,3 +932,86 @@ def test_index_and_ramp_counts_past_the_kernel_are_config_errors() -> None:
         "betting.ramp.0.true_count",
         "strategy.deviations.0.at_or_above",
     ]
+
+
+# ---- rules between fields, checked where the config is parsed ---------------------------
+
+
+def test_more_spots_and_players_than_seats_are_refused_at_parse_with_the_path() -> None:
+    for data, path in (
+        ({"betting": {"spots": 3}, "simulation": {"players_at_table": 7}}, "betting.spots"),
+        (
+            {
+                "betting": {"spots_by_count": [{"true_count": 2, "spots": 3}]},
+                "simulation": {"players_at_table": 6},
+            },
+            "betting.spots_by_count",
+        ),
+    ):
+        with pytest.raises(ConfigError) as err:
+            parse_config(data)
+        (problem,) = err.value.problems
+        assert problem["path"] == path
+        assert "need 9 seats" in problem["message"] or "need 8 seats" in problem["message"]
+        assert "a table has 7" in problem["message"]
+    # the largest game that fits: 3 spots and 4 other players
+    parse_config({"betting": {"spots": 3}, "simulation": {"players_at_table": 5}})
+
+
+def test_index_plays_the_rules_forbid_are_refused_at_parse() -> None:
+    surrender = {"hand": "15", "dealer_up": "10", "action": "surrender", "at_or_above": 0}
+    cases = [
+        ({"rules": {"surrender": "none"}, "strategy": {"deviations": ["fab_4"]}},
+         "strategy.deviations.0", "Fab 4"),
+        ({"rules": {"surrender": "none"},
+          "strategy": {"deviations": ["illustrious_18", surrender]}},
+         "strategy.deviations.1.action", "no surrender"),
+        ({"strategy": {"deviations": [{"hand": "8,8", "dealer_up": "10", "action": "stand",
+                                       "at_or_above": 0}]}},
+         "strategy.deviations.0.action", "can only split"),
+    ]  # fmt: skip
+    for data, path, words in cases:
+        with pytest.raises(ConfigError) as err:
+            parse_config(data)
+        assert [(p["path"], words in p["message"]) for p in err.value.problems] == [(path, True)]
+    # the Fab 4 with surrender, and the Illustrious 18 without it, are games
+    parse_config({"rules": {"surrender": "late"}, "strategy": {"deviations": ["fab_4"]}})
+    parse_config({"rules": {"surrender": "none"}, "strategy": {"deviations": ["illustrious_18"]}})
+
+
+# ---- the name of a game given none ---------------------------------------------------------
+
+
+def test_a_game_without_a_name_is_named_from_its_rules_and_play() -> None:
+    cases = [
+        ({"rules": {"decks": 1, "blackjack_payout": 1.2}}, "1D S17 DOA DAS LS 6:5 75%, flat"),
+        (
+            {
+                "name": "  ",
+                "rules": {"decks": 2, "dealer_hits_soft_17": True, "double_on": "10_11",
+                          "double_after_split": False, "surrender": "none",
+                          "dealer_peeks": False, "penetration": 0.65},
+                "betting": {"ramp": [{"true_count": 0, "units": 1},
+                                     {"true_count": 4, "units": 8}]},
+                "strategy": {"deviations": ["illustrious_18"]},
+                "counting": {"system": "ko"},
+            },
+            "2D H17 D10-11 NDAS ENHC 65%, KO 1-8, I18",
+        ),
+        ({"rules": {"shuffle": "continuous"}}, "6D S17 DOA DAS LS CSM, flat"),
+    ]  # fmt: skip
+    for data, title in cases:
+        assert parse_config(data).name == title
+    assert parse_config({"name": "Downtown"}).name == "Downtown"  # a given name is kept
+    # two unnamed games are told apart, and the name survives a round trip
+    config = parse_config({"rules": {"decks": 8}})
+    assert config.name != parse_config({}).name
+    assert parse_config(config.model_dump(mode="json")) == config
+
+
+def test_the_title_shows_the_spread_actually_bet_within_the_table_limits() -> None:
+    ramp = [{"true_count": 0, "units": 1}, {"true_count": 3, "units": 1000}]
+    capped = parse_config({"betting": {"ramp": ramp, "table_max": 500}})
+    assert capped.name.endswith("Hi-Lo 1-500")
+    fits = parse_config({"betting": {"ramp": ramp, "table_max": 5000}})
+    assert fits.name.endswith("Hi-Lo 1-1000")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pytest
 
 from jost_engine import _kernel as k
-from jost_engine.config import default_config, parse_config
+from jost_engine.config import ConfigError, default_config, parse_config
 from jost_engine.index_plays import (
     FAB_4,
     ILLUSTRIOUS_18,
@@ -69,8 +70,10 @@ def test_surrender_is_decided_first():
     # 16 v 10: the chart surrenders and no surrender index says otherwise
     assert chain(both, k.CTX_FIRST, 0, 16, 10) == []
     assert chain(both, k.CTX_LATER, 0, 16, 10) == [(0, S, H)]
-    # without surrender in the rules the Fab 4 do nothing on the first two cards
-    assert chain(cfg(["fab_4"], surrender="none"), k.CTX_FIRST, 0, 15, 10) == []
+    # without surrender in the rules the Fab 4 could do nothing: refused where it is parsed
+    with pytest.raises(ConfigError) as err:
+        parse_config(cfg(["fab_4"], surrender="none"))
+    assert [p["path"] for p in err.value.problems] == ["strategy.deviations.0"]
 
 
 def test_below_thresholds_and_custom_plays():

@@ -304,7 +304,10 @@ def test_health_and_readiness():
 def test_readiness_names_an_unreachable_broker(monkeypatch):
     from service.celery_app import app
 
+    # Celery reads CELERY_BROKER_URL from the environment before its own setting
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
     monkeypatch.setitem(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
     response = APIClient().get("/readyz")
     body = response.json()
     assert response.status_code == 503

@@ -170,3 +170,16 @@ def test_a_worker_killed_mid_job_completes_the_job_exactly_once(stack):
     assert kinds.count("completed") == 1
     assert kinds[-1] == "completed"
     assert stable(status["result"]) == expected(config)
+
+
+def test_the_job_list_finds_a_job_by_the_start_of_its_id(stack):
+    """``?id=<prefix>``, as `jost jobs status 05b90c21` asks: with or without hyphens, any case,
+    on both databases (PostgreSQL compares the canonical text, SQLite stores bare hex)."""
+    job_id = stack.call("POST", "/api/submit/", {"simulation": {"rounds": 1_000}}).body["job_id"]
+    for start in (job_id[:4], job_id[:8], job_id[:13], job_id[:13].replace("-", "").upper()):
+        found = stack.call("GET", f"/api/jobs/?id={start}").body
+        assert job_id in [row["job_id"] for row in found["results"]], start
+        assert all(row["job_id"].startswith(job_id[:4]) for row in found["results"])
+    assert stack.call("GET", f"/api/jobs/?id={job_id[:13]}", user="bob").body["count"] == 0
+    bad = stack.call("GET", "/api/jobs/?id=zz")
+    assert bad.status == 400 and bad.body["problems"][0]["path"] == "id"

@@ -20,6 +20,7 @@ from jost_engine.profiles import hydrate
 from tests.terminal.conftest import PASSWORD
 from user_terminal.cli import app
 from user_terminal.credentials import login_path
+from user_terminal.errors import JostError
 from user_terminal.remote import ServiceClient
 
 runner = CliRunner()
@@ -162,6 +163,10 @@ def test_jobs_list_status_cancel_and_a_result_that_is_not_there(logged_in):
     assert cancelled.exit_code == 0 and job in cancelled.stdout
     logged_in.wait_for(job, lambda s: s["status"] == "CANCELLED")
     assert "CANCELLED" in invoke("jobs", "status", job).stdout
+    for start in (job[:8], job[:13], job[:13].replace("-", "").upper()):  # a unique start will do
+        shortened = invoke("jobs", "status", start)
+        assert shortened.exit_code == 0 and shortened.stdout.startswith(job), start
+    one_line_error(invoke("jobs", "status", "ffffffff-0000-0"), 2, "no job of yours starts with")
     again = invoke("jobs", "cancel", job)  # cancelling twice is harmless
     assert again.exit_code == 0 and "cancelled" in again.stdout
 
@@ -270,3 +275,27 @@ def test_something_that_is_not_a_jost_service_is_one_line(tmp_path, monkeypatch)
         one_line_error(invoke("jobs", "list"), 3, "not JSON")
     finally:
         server.shutdown()
+
+
+def test_a_start_of_several_job_ids_is_refused_with_them():
+    """The service answers the prefix query with two jobs: the client names both, runs nothing."""
+    import httpx
+
+    seen = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        ids = ["05b90c21-a1b7-400c-b35b-dc0d36dbf001", "05b90c21-ffff-400c-b35b-dc0d36dbf002"]
+        rows = [{"job_id": i, "status": "COMPLETE"} for i in ids]
+        return httpx.Response(200, json={"count": 2, "results": rows})
+
+    transport = httpx.MockTransport(answer)
+    with (
+        ServiceClient("http://jost.test", "t", transport=transport) as client,
+        pytest.raises(JostError) as err,
+    ):
+        client.status("05b90c21")
+    assert "2 jobs start with '05b90c21'" in str(err.value) and "dc0d36dbf002" in str(err.value)
+    assert [u.path for u in seen] == ["/api/jobs/"] and seen[0].params["id"] == "05b90c21"
+    with pytest.raises(JostError, match="not a job id"):
+        ServiceClient("http://jost.test", "t").status("05b")  # too short to be a start
