@@ -22,6 +22,8 @@ from rich.console import Console
 from jost_engine import Config, config_json_schema
 from user_terminal import (
     analyze_cli,
+    history,
+    history_cli,
     jobs_cli,
     optimize_cli,
     profiles_cli,
@@ -59,6 +61,7 @@ app = typer.Typer(
 )
 app.add_typer(profiles_cli.app)
 app.add_typer(jobs_cli.app)
+app.add_typer(history_cli.app)
 app.command()(jobs_cli.login)
 app.command()(jobs_cli.logout)
 app.command()(analyze_cli.analyze)
@@ -196,20 +199,30 @@ def schema() -> None:
 @app.command()
 def compare(
     files: Annotated[
-        list[Path], typer.Argument(help="Result files (`jost run --json > A.json`) or kept runs.")
+        list[str],
+        typer.Argument(
+            metavar="RESULT...",
+            help="Result files (`jost run --json > A.json`), kept runs' ids (`jost history "
+            "list`, any unique start of one) or last.",
+        ),
     ],
 ) -> None:
     """Put several results side by side."""
     from user_terminal.compare import compare_table
 
     with reported():
-        results = [read_result(path) for path in files]
+        results = [read_result(history.run_path(name)) for name in files]
     Console(width=max(100, 32 + 22 * len(results))).print(compare_table(results))
 
 
 @app.command()
 def chart(
-    result_file: Annotated[Path, typer.Argument(metavar="RESULT.json", help="A result file.")],
+    result_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="RESULT", help="A result file, a kept run's id (or unique start), or last."
+        ),
+    ],
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write a PNG here [default: draw in the terminal]."),
@@ -224,7 +237,7 @@ def chart(
     from user_terminal import chart as charts
 
     with reported():
-        item = read_result(result_file)
+        item = read_result(history.run_path(result_file))
         if out is None:
             typer.echo(charts.terminal_chart(item.result))
             return

@@ -1,8 +1,9 @@
 """Past runs, kept locally: one JSON file per run with its config and its result.
 
 ``<home>/history/<UTC time>-<digest>.json`` = ``{"at", "where", "job_id", "config", "result"}``;
-``where`` is "local" or the service's URL. The files are also valid input to `jost compare` and
-`jost chart`.
+``where`` is "local" or the service's URL. A run's id is its file's name without ``.json``; a
+result is named (`jost compare`, `jost chart`, `jost history show`) by a file's path, a run's id,
+any unique start of one, or ``last`` (the newest run).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from user_terminal.errors import JostError
 from user_terminal.home import history_dir, write_atomic
 
 
@@ -28,6 +30,10 @@ class Run:
     rounds: int
     ev: float | None
     job_id: str | None
+
+    @property
+    def run_id(self) -> str:
+        return self.path.stem
 
 
 def record(
@@ -88,3 +94,26 @@ def config_of_job(job_id: str) -> dict[str, Any] | None:
         if run.job_id == job_id:
             return load(run.path).get("config")
     return None
+
+
+def run_path(reference: str) -> Path:
+    """The file a result reference names: an existing file, ``last``, a run's id or a unique
+    start of one; anything else is refused naming what exists."""
+    given = Path(reference).expanduser()
+    if given.is_file():
+        return given
+    folder = history_dir()
+    kept = sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []
+    if reference == "last":
+        if not kept:
+            raise JostError("no kept runs yet: `jost run` keeps every run it finishes")
+        return kept[0]
+    matches = [path for path in kept if path.stem.startswith(reference)] if reference else []
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        shown = ", ".join(p.stem for p in matches[:3]) + (", ..." if len(matches) > 3 else "")
+        raise JostError(f"{len(matches)} kept runs start with {reference!r}: {shown}")
+    raise JostError(
+        f"{reference}: not found (no such file, and no kept run has that id: `jost history list`)"
+    )

@@ -47,26 +47,55 @@ def client() -> ServiceClient:
 
 def login(
     url: Annotated[str, typer.Argument(help="The service, e.g. http://127.0.0.1:8000")],
-    username: Annotated[str | None, typer.Option("--username", "-u")] = None,
-    password: Annotated[
-        str | None, typer.Option("--password", "-p", help="[default: asked]")
+    username: Annotated[
+        str | None, typer.Option("--username", "-u", envvar="JOST_USERNAME", show_envvar=True)
     ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            "-p",
+            envvar="JOST_PASSWORD",
+            show_envvar=True,
+            help="[default: asked at the terminal]",
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from standard input (scripts)."),
+    ] = False,
     token: Annotated[
         str | None, typer.Option("--token", help="Use this API token instead of a password.")
     ] = None,
 ) -> None:
-    """Log in to a service and keep its URL and token (0600) for --remote and `jost jobs`."""
+    """Log in to a service and keep its URL and token (0600) for --remote and `jost jobs`.
+
+    Without a terminal (a script, CI) give the username with ``--username`` or JOST_USERNAME
+    and the password with ``--password-stdin``, JOST_PASSWORD or ``--password``."""
     with reported():
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+            if not password:
+                raise JostError("--password-stdin: standard input gave no password")
         with ServiceClient(normalise_url(url), token) as service:
             if token:
                 service.check_token()
             else:
-                username = username or typer.prompt("Username", err=True)
-                password = password or typer.prompt("Password", hide_input=True, err=True)
+                username = username or _ask("Username", "--username or JOST_USERNAME")
+                password = password or _ask(
+                    "Password", "--password-stdin or JOST_PASSWORD", hide_input=True
+                )
                 token = service.token(username, password)
         path = save_login(url, token, username)
         who = f" as {username}" if username else ""
         typer.echo(f"logged in to {normalise_url(url)}{who}; token kept in {path}", err=True)
+
+
+def _ask(what: str, instead: str, *, hide_input: bool = False) -> str:
+    """Ask at the terminal; with no terminal to ask at, say what to give instead (exit 2)."""
+    if not sys.stdin.isatty():
+        raise JostError(f"no terminal to ask for the {what.lower()}: give {instead}")
+    return str(typer.prompt(what, hide_input=hide_input, err=True))
 
 
 def logout() -> None:

@@ -14,6 +14,7 @@ import typer
 
 from jost_engine.validation import Z_LIMIT, ValidationReport, run_validation
 from user_terminal.errors import EXIT_FAILURE, JostError, reported
+from user_terminal.home import data_dir
 
 PLOT_NAME = "z-scores.png"
 
@@ -69,14 +70,20 @@ def validate(
         bool, typer.Option("--quick", help="A short run for CI (under a minute).")
     ] = False,
     out: Annotated[
-        Path, typer.Option(help="Folder for report.md, z-scores.png and results.json.")
-    ] = Path("jost-validation"),
+        Path | None,
+        typer.Option(
+            help="Folder for report.md, z-scores.png and results.json "
+            "[default: validation/ in your JOST data folder].",
+            show_default=False,
+        ),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Cores to simulate on (default: all).")
     ] = None,
 ) -> None:
     """Check the simulator against exact values and write the validation report."""
     with reported():
+        out = out if out is not None else data_dir() / "validation"  # never the cwd unasked
         if out.exists() and not out.is_dir():
             raise JostError(f"--out {out} is a file, not a folder")
         report = run_validation(

@@ -92,6 +92,24 @@ def test_logout_revokes_the_token_on_the_service_and_forgets_it(service):
     assert service.call("GET", "/api/jobs/").status == 200  # alice's other tokens still work
 
 
+def test_login_without_a_terminal_reads_the_password_from_stdin_or_the_environment(service):
+    from user_terminal.credentials import stored_login
+
+    for args, stdin, env in (
+        (["-u", "alice", "--password-stdin"], PASSWORD + "\n", {}),
+        ([], None, {"JOST_USERNAME": "alice", "JOST_PASSWORD": PASSWORD}),
+    ):
+        login_path().unlink(missing_ok=True)
+        result = runner.invoke(app, ["login", service.base_url, *args], input=stdin, env=env)
+        assert result.exit_code == 0, result.output
+        assert stored_login().username == "alice"
+    # nothing to read the password from, and no terminal to ask at: what to give, exit 2
+    for args in (["-u", "alice"], ["-u", "alice", "--password-stdin"]):
+        result = runner.invoke(app, ["login", service.base_url, *args], input="")
+        one_line_error(result, 2, "password")
+        assert "Aborted" not in result.output
+
+
 def test_login_with_a_wrong_password_is_one_line(service):
     result = invoke("login", service.base_url, "-u", "alice", "-p", "wrong")
     one_line_error(result, 2, "refused the login", "unknown username or wrong password")

@@ -88,3 +88,29 @@ def test_chart_data_is_the_result(two_results):
     assert peak == pytest.approx(mean, abs=sd / 20)
     text = invoke("chart", str(two_results[1])).stdout  # no --out: drawn in the terminal
     assert "EV per round by true count" in text
+
+
+def test_kept_runs_are_listed_shown_compared_and_deleted_by_id_or_last(jost_home):
+    for rounds in ("3000", "4000"):
+        assert invoke("run", "-n", rounds, "-w", "1", "--json").exit_code == 0
+    listed = json.loads(invoke("history", "list", "--json").stdout)["runs"]
+    assert [r["rounds"] for r in listed] == [4000, 3000]  # newest first
+    newest, older = (r["id"] for r in listed)
+    assert newest in invoke("history", "list").stdout
+
+    shown = invoke("history", "show", "last")
+    assert shown.exit_code == 0 and shown.stdout.startswith(newest) and "4,000" in shown.stdout
+    kept = json.loads(invoke("history", "show", older[:-3], "--json").stdout)  # a unique start
+    assert kept["result"]["rounds"] == 3000
+
+    compared = invoke("compare", "last", older)
+    assert compared.exit_code == 0 and "House edge" in compared.stdout
+    assert invoke("chart", "last").exit_code == 0
+    both = invoke("compare", newest[:4])  # the year: the start of both ids
+    assert both.exit_code == 2 and "2 kept runs start with" in both.stderr
+
+    refused = runner.invoke(app, ["history", "delete", "last"], input="n\n")
+    assert refused.exit_code == 2 and len(list((jost_home / "history").glob("*.json"))) == 2
+    assert invoke("history", "delete", "last", "--yes").exit_code == 0
+    assert [p.stem for p in (jost_home / "history").glob("*.json")] == [older]
+    assert invoke("history", "show", newest).exit_code == 2

@@ -9,14 +9,22 @@ from typer.testing import CliRunner
 
 from jost_engine.validation import COUNTED_GAMES, QUICK_ROUNDS, RULE_SETS
 from user_terminal.cli import app
+from user_terminal.home import data_dir
 
 runner = CliRunner()
 
 
-def test_quick_validation_writes_the_report_plot_and_results(tmp_path: Path):
-    out = tmp_path / "report"
-    result = runner.invoke(app, ["validate", "--quick", "--out", str(out)])
+def test_quick_validation_writes_the_report_plot_and_results(tmp_path: Path, monkeypatch):
+    """Without --out the report goes to the data folder (never the working folder), and the
+    command says where."""
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = runner.invoke(app, ["validate", "--quick"])
     assert result.exit_code == 0, result.output
+    out = data_dir() / "validation"
+    assert list(here.iterdir()) == []
+    assert str(out / "report.md") in result.stdout
     page = (out / "report.md").read_text(encoding="utf-8")
     for rule_set in RULE_SETS:
         assert f"| {rule_set.name} |" in page
