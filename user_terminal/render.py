@@ -205,10 +205,19 @@ def results_table(result: Mapping[str, Any]) -> Table:
         ("EV per round", f"{format_ev(ev_round.get('mean'), ev_round.get('se'))} units"),
         ("SD per round", f"{format_number(result.get('sd_per_round'))} units"),
         (
-            "Win rate per 100 rounds",
+            f"Win rate per 100 rounds{' played' if _wongs(result) else ''}",
             f"{format_number(result.get('win_rate_per_100_rounds'), 3, signed=True)} units",
         ),
-        ("Rounds", format_count(result["rounds"])),
+    ]
+    if _wongs(result):  # back-counting: the rounds watched are the run's length
+        observed, played = result["rounds_observed"], result["rounds"]
+        rows += [
+            ("Rounds observed", format_count(observed)),
+            ("Rounds played", f"{format_count(played)} ({played / observed:.1%} of those dealt)"),
+        ]
+    else:
+        rows.append(("Rounds", format_count(result["rounds"])))
+    rows += [
         ("Hands", format_count(result["hands"])),
         ("Elapsed", f"{result.get('elapsed_s', 0.0):.2f} s"),
         ("Rounds per second", format_count(rate) if rate else "n/a"),
@@ -223,12 +232,19 @@ def risk_table(result: Mapping[str, Any]) -> Table:
     def units(x: float | None, digits: int = 1) -> str:
         return "n/a" if _missing(x) else f"{x:,.{digits}f} units"
 
+    per_hour = float(risk.get("rounds_per_hour", 100))
+    if _wongs(result):
+        played = per_hour * result["rounds"] / result["rounds_observed"]
+        hour = f"{per_hour:g} rounds dealt, {played:.0f} played"
+    else:
+        hour = f"{per_hour:g} rounds"
     rows = [
+        (f"Win rate per hour ({hour})", units(risk.get("win_rate_per_hour"), 3)),
+        (f"SD per hour ({hour})", units(risk.get("sd_per_hour"), 2)),
         (
-            f"Win rate per hour ({risk.get('rounds_per_hour', 100):g} rounds)",
-            units(risk.get("win_rate_per_hour"), 3),
+            f"SD per 100 rounds{' played' if _wongs(result) else ''}",
+            units(risk.get("sd_per_100_rounds"), 2),
         ),
-        ("SD per 100 rounds", units(risk.get("sd_per_100_rounds"), 2)),
         ("N0 (rounds)", format_count(risk.get("n0"))),
         ("DI", format_number(risk.get("di"), 2)),
         ("SCORE", format_number(risk.get("score"), 2)),
@@ -242,7 +258,23 @@ def risk_table(result: Mapping[str, Any]) -> Table:
                 format_percent(risk.get("risk_of_ruin"), 2),
             )
         )
+    trip = risk.get("trip") or {}
+    if trip.get("trips"):
+        rows.append(
+            (
+                f"Trip risk of ruin ({trip['trip_rounds']:,} rounds)",
+                f"{format_percent(trip.get('risk_of_ruin'), 2)} ± "
+                f"{format_percent(trip.get('se'), 2)} measured over {trip['trips']:,} trips; "
+                f"formula {format_percent(trip.get('formula'), 2)}",
+            )
+        )
     return _kv_table("Risk", rows)
+
+
+def _wongs(result: Mapping[str, Any]) -> bool:
+    """Back-counting: more rounds were dealt (and watched) than played."""
+    observed = result.get("rounds_observed")
+    return isinstance(observed, int | float) and observed > result.get("rounds", 0)
 
 
 OUTCOME_LABELS: tuple[tuple[str, str], ...] = (

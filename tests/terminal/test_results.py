@@ -114,3 +114,30 @@ def test_kept_runs_are_listed_shown_compared_and_deleted_by_id_or_last(jost_home
     assert invoke("history", "delete", "last", "--yes").exit_code == 0
     assert [p.stem for p in (jost_home / "history").glob("*.json")] == [older]
     assert invoke("history", "show", newest).exit_code == 2
+
+
+def test_a_back_counting_result_shows_rounds_watched_and_played_and_the_hours_assumed():
+    from rich.console import Console
+
+    from jost_engine import parse_config, run_simulation_from_config
+    from user_terminal.render import render_summary
+
+    config = parse_config(
+        {
+            "betting": {"ramp": [{"true_count": 0, "units": 1}, {"true_count": 2, "units": 4}],
+                        "wong_in_at": 1, "wong_out_below": 0},
+            "bankroll": {"units": 400, "trip_rounds": 2000},
+            "simulation": {"rounds": 60_000, "seed": 3},
+        }
+    )  # fmt: skip
+    result = run_simulation_from_config(config, workers=1).to_dict()
+    console = Console(width=160, record=True)
+    console.print(render_summary(result, config))
+    text = " ".join(console.export_text().split())
+    played, trip = result["rounds"], result["risk"]["trip"]
+    assert "Rounds observed 60,000" in text
+    assert f"Rounds played {played:,} ({played / 60_000:.1%} of those dealt)" in text
+    assert f"(100 rounds dealt, {100 * played / 60_000:.0f} played)" in text
+    assert "Win rate per 100 rounds played" in text
+    assert f"measured over {trip['trips']:,} trips; formula {100 * trip['formula']:.2f}%" in text
+    assert "Game: 6D S17 DOA DAS LS 75%, Hi-Lo 1-4, wonging" in text
