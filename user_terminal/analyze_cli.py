@@ -130,11 +130,17 @@ def analyze(
                         f"{100 * e['gain_per_round']:.5f}%")  # fmt: skip
         console.print(exc)
     if result.effects_of_removal:
-        eor = Table(title="Effects of removal (EV change, one card out)", show_edge=False)
-        for name in result.effects_of_removal:
-            eor.add_column(name, justify="right")
-        eor.add_row(*(f"{100 * v:+.4f}%" for v in result.effects_of_removal.values()))
-        console.print(eor)
+        console.print(removal_table(result.effects_of_removal))
+
+
+def removal_table(effects: dict[str, float]) -> Table:
+    """One row per card: ten columns of figures do not fit 80 columns (or a pipe)."""
+    table = Table(title="Effects of removal (EV change, one card out)", title_justify="left")
+    table.add_column("card")
+    table.add_column("EV change", justify="right", no_wrap=True)
+    for name, value in effects.items():
+        table.add_row(name, f"{100 * value:+.4f}%")
+    return table
 
 
 @strategy_app.command()

@@ -3,7 +3,9 @@ app)."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -109,3 +111,18 @@ def test_strategy_indices_table_and_refusals():
     assert deep.exit_code == 2 and "does not fit a 2-deck shoe" in deep.stderr
     bad = runner.invoke(app, ["strategy", "indices", "--decks", "0"])
     assert bad.exit_code == 2 and "decks" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_the_effects_of_removal_are_whole_at_80_columns_and_in_a_pipe():
+    from rich.console import Console
+
+    from user_terminal.analyze_cli import removal_table
+
+    cards = ("A", "2", "3", "4", "5", "6", "7", "8", "9", "10")
+    effects = {card: (-1) ** i * (0.001234 + i / 1e4) for i, card in enumerate(cards)}
+    console = Console(width=80, record=True, file=io.StringIO())  # a pipe: no terminal
+    console.print(removal_table(effects))
+    text = console.export_text()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    for card, value in effects.items():
+        assert re.search(rf"\b{card}\b\W+{re.escape(f'{100 * value:+.4f}%')}", text), card
