@@ -19,15 +19,23 @@ DEFAULT_SESSION_ROUNDS = 10_000
 
 
 def ev_by_count(
-    result: Mapping[str, Any], min_frequency: float = MIN_COUNT_FREQUENCY
+    result: Mapping[str, Any], min_frequency: float = MIN_COUNT_FREQUENCY, per_bet: bool = False
 ) -> tuple[list[int], list[float], list[float]]:
-    """(counts, EV per round, SE) of the counts seen in at least ``min_frequency`` of rounds."""
+    """(counts, EV, SE) of the counts seen in at least ``min_frequency`` of rounds: per round in
+    units, or with ``per_bet`` per initial bet (a fraction of what was bet at that count)."""
     rows = [r for r in result.get("by_true_count", []) if r.get("frequency", 0) >= min_frequency]
+    value, se = (
+        ("ev_per_initial_bet", "ev_per_initial_bet_se") if per_bet else ("ev_per_round", "se")
+    )
     return (
         [int(r["true_count"]) for r in rows],
-        [float(r["ev_per_round"]) for r in rows],
-        [float(r.get("se") or 0.0) for r in rows],
+        [float(r[value]) for r in rows],
+        [float(r.get(se) or 0.0) for r in rows],
     )
+
+
+def ev_label(per_bet: bool) -> str:
+    return "EV per initial bet" if per_bet else "EV per round (units)"
 
 
 def session_rounds(result: Mapping[str, Any]) -> int:
@@ -49,15 +57,20 @@ def bankroll_curve(
 
 
 def save_png(
-    result: Mapping[str, Any], out: Path, title: str = "", rounds: int | None = None
+    result: Mapping[str, Any],
+    out: Path,
+    title: str = "",
+    rounds: int | None = None,
+    per_bet: bool = False,
 ) -> Path:
     """Draw both charts into one PNG with matplotlib (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-    counts, evs, ses = ev_by_count(result)
+    counts, evs, ses = ev_by_count(result, per_bet=per_bet)
     rounds = rounds or session_rounds(result)
     xs, ys, mean, sd = bankroll_curve(result, rounds)
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(8, 8), constrained_layout=True)
@@ -69,8 +82,11 @@ def save_png(
     else:
         top.text(0.5, 0.5, "no counts in the result", ha="center", transform=top.transAxes)
     top.axhline(0, color="black", linewidth=0.8)
+    top.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts are whole numbers
+    if per_bet:
+        top.yaxis.set_major_formatter(PercentFormatter(1.0))
     top.set_xlabel("True count")
-    top.set_ylabel("EV per round (units) ± SE")
+    top.set_ylabel(f"{ev_label(per_bet)} ± SE")
     top.set_title("EV by true count")
     bottom.plot(xs, ys, color="tab:blue")
     bottom.fill_between(xs, ys, where=[x < 0 for x in xs], color="tab:red", alpha=0.3)
@@ -96,16 +112,26 @@ def write_png(figure: Any, out: Path) -> Path:
     return out
 
 
-def terminal_chart(result: Mapping[str, Any], width: int = 70, height: int = 14) -> str:
-    """EV by true count as a plain-text bar chart (plotext), for the terminal UI."""
+def terminal_chart(
+    result: Mapping[str, Any],
+    width: int = 70,
+    height: int = 14,
+    title: str = "",
+    per_bet: bool = False,
+) -> str:
+    """EV by true count as a plain-text bar chart (plotext), for the terminal UI: bars grow
+    from zero, down for a count that loses."""
     import plotext as plt
 
-    counts, evs, _ = ev_by_count(result)
+    counts, evs, _ = ev_by_count(result, per_bet=per_bet)
+    if per_bet:
+        evs = [100 * ev for ev in evs]
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("clear")
-    plt.title("EV per round by true count")
+    what = "EV per initial bet (%)" if per_bet else "EV per round by true count"
+    plt.title(f"{title}: {what}" if title else what)
     if counts:
-        plt.bar([str(c) for c in counts], evs)
+        plt.bar([str(c) for c in counts], evs, minimum=0)
     plt.xlabel("true count")
     return plt.build()

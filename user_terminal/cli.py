@@ -232,19 +232,24 @@ def chart(
         typer.Option("--rounds", min=1, help="Session length of the bankroll chart [10,000]."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    per_bet: Annotated[
+        bool,
+        typer.Option("--per-bet", help="EV per initial bet (%) instead of units per round."),
+    ] = False,
 ) -> None:
-    """Draw EV by true count and the bankroll distribution (PNG with matplotlib)."""
+    """Draw EV by true count and the bankroll distribution (PNG with matplotlib), titled with
+    the game (its name, or the result file's)."""
     from user_terminal import chart as charts
 
     with reported():
         item = read_result(history.run_path(result_file))
+        title = str((item.config or {}).get("name") or item.path.stem)
         if out is None:
-            typer.echo(charts.terminal_chart(item.result))
+            typer.echo(charts.terminal_chart(item.result, title=title, per_bet=per_bet))
             return
         if out.exists() and not may_overwrite(str(out), force):
             raise JostError(f"{out} exists (nothing written; --force replaces it)")
-        title = (item.config or {}).get("name", "")
-        _warn(f"wrote {charts.save_png(item.result, out, title, rounds)}")
+        _warn(f"wrote {charts.save_png(item.result, out, title, rounds, per_bet=per_bet)}")
 
 
 @app.command()

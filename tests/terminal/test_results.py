@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -141,3 +142,24 @@ def test_a_back_counting_result_shows_rounds_watched_and_played_and_the_hours_as
     assert "Win rate per 100 rounds played" in text
     assert f"measured over {trip['trips']:,} trips; formula {100 * trip['formula']:.2f}%" in text
     assert "Game: 6D S17 DOA DAS LS 75%, Hi-Lo 1-4, wonging" in text
+
+
+def test_the_terminal_chart_is_titled_and_its_bars_grow_from_zero(two_results):
+    document = json.loads(two_results[1].read_text())
+    rows = [{"true_count": -1, "frequency": 0.5, "ev_per_round": -0.5, "se": 0.1,
+             "ev_per_initial_bet": -0.25, "ev_per_initial_bet_se": 0.05},
+            {"true_count": 1, "frequency": 0.5, "ev_per_round": -0.1, "se": 0.1,
+             "ev_per_initial_bet": -0.05, "ev_per_initial_bet_se": 0.05}]  # fmt: skip
+    text = chart.terminal_chart({**document, "by_true_count": rows}, 40, 12, title="1D H17")
+    assert "1D H17: EV per round by true count" in text
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()
+    plot = [re.split("[┤│]", line, maxsplit=1)[1].rstrip("│") for line in plain if "┤" in line]
+    top, bottom = plot[0], plot[-1]
+    quarter = len(top) // 4
+    # every count loses: both bars hang from zero (the top row), only the -0.5 reaches down
+    assert "█" in top[:quarter] and "█" in top[-quarter:]
+    assert "█" in bottom[:quarter] and "█" not in bottom[-quarter:]
+    counts, evs, ses = chart.ev_by_count({"by_true_count": rows}, per_bet=True)
+    assert (counts, evs, ses) == ([-1, 1], [-0.25, -0.05], [0.05, 0.05])
+    per_bet = invoke("chart", str(two_results[1]), "--per-bet").stdout
+    assert "EV per initial bet (%)" in per_bet and two_results[1].stem in per_bet
