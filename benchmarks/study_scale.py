@@ -20,8 +20,8 @@ Prints one line per part (the stable format below), or one JSON document with ``
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
+import math
 import os
 import sys
 import tempfile
@@ -36,7 +36,7 @@ from jost_engine import parse_study, run_simulation_from_config  # noqa: E402
 from tests.service.live import OwnRedis, Stack, start_stack  # noqa: E402
 
 POSTGRES = os.environ.get("JOST_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-SWEEP: dict[str, list[Any]] = {  # 10 x 5 x 2 x 2 = 200 games; the first --points are used
+SWEEP: dict[str, list[Any]] = {  # 10 x 5 x 2 x 2 = 200 games: the default study's grid
     "rules.penetration": [0.6, 0.625, 0.65, 0.675, 0.7, 0.725, 0.75, 0.775, 0.8, 0.825],
     "rules.decks": [1, 2, 4, 6, 8],
     "rules.dealer_hits_soft_17": [False, True],
@@ -46,11 +46,15 @@ FINISHED = {"COMPLETE", "FAILED", "CANCELLED"}
 
 
 def study_document(points: int, rounds: int) -> dict[str, Any]:
-    combos = list(itertools.product(*SWEEP.values()))
-    if points > len(combos):
-        raise SystemExit(f"--points may be at most {len(combos)}")
-    extra = [dict(zip(SWEEP, combo, strict=True)) for combo in combos[:points]]
-    return {"name": f"scale {points}", "points": extra, "rounds": rounds, "seed": 2026}
+    """The 200-game grid above, or for another --points a grid of that many penetrations."""
+    if points == math.prod(len(values) for values in SWEEP.values()):
+        grid = SWEEP
+    elif points >= 2:
+        spaced = [round(0.5 + 0.4 * i / (points - 1), 6) for i in range(points)]
+        grid = {"rules.penetration": spaced}
+    else:
+        raise SystemExit("--points must be at least 2")
+    return {"name": f"scale {points}", "grid": grid, "rounds": rounds, "seed": 2026}
 
 
 def wait_study(stack: Stack, study_id: str, timeout: float) -> dict[str, Any]:
@@ -122,6 +126,8 @@ def main() -> int:
         wall, study = submitted(stack, document, args.max_seconds)
         if study["status"] != "COMPLETE":
             raise SystemExit(f"the study ended {study['status']}: {study}")
+        if study["points_total"] != args.points:
+            raise SystemExit(f"the study has {study['points_total']} points, not {args.points}")
         jobs = [p["job_id"] for p in study["points"]]
         inside = point_seconds(stack, jobs)
         per_point_local = local_seconds(document, args.local_sample)
