@@ -40,8 +40,7 @@ class ResultsPane(VerticalScroll):
     def show(self, result: Mapping[str, Any], config: Config | None) -> None:
         summary = Group(results_table(result), true_count_table(result, config))
         self.query_one("#results-summary", Static).update(summary)
-        title = config.name if config is not None else ""
-        chart = terminal_chart(result, width=max(40, self.size.width - 4), height=14, title=title)
+        chart = terminal_chart(result, width=max(40, self.size.width - 4), height=14)
         self.query_one("#results-chart", Static).update(Text.from_ansi(chart))
         more = [risk_table(result), outcomes_table(result)]
         if config is not None:
