@@ -18,18 +18,11 @@ from service.live import consumers
 from service.simulator import services as jobs
 from service.studies import services
 from service.studies.models import PointStatus, StudyPoint
+from tests.service.test_studies_services import STUDY  # three points of 4,000 rounds
 from tests.service.test_ws import open_socket, received, refused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-STUDY = {
-    "name": "pen",
-    "base": {"rules": {"decks": 2}},
-    "grid": {"rules.penetration": [0.6, 0.7, 0.8]},
-    "rounds": 4_000,
-    "seed": 11,
-    "bankroll": 200,
-}
 db = database_sync_to_async
 
 
