@@ -21,6 +21,22 @@ _SCHEMA = "CREATE TABLE IF NOT EXISTS tally (key TEXT PRIMARY KEY, n INTEGER, ex
 _PRUNE_ONE_IN = 500
 
 
+def _set_up(conn: sqlite3.Connection, tries: int = 50) -> None:
+    """WAL mode and the table. Switching a new file to WAL takes a lock that SQLite does not
+    wait for (its busy timeout does not apply), so two processes opening the file at once can
+    see "database is locked" here: try again for up to a second."""
+    for attempt in range(tries):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")  # counters: losing the last ones is fine
+            conn.execute(_SCHEMA)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == tries - 1:
+                raise
+            time.sleep(0.02)
+
+
 class SQLiteTallyCache(BaseCache):
     """Integer counters with expiry in one SQLite file, shared by every process of a machine."""
 
@@ -33,9 +49,7 @@ class SQLiteTallyCache(BaseCache):
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self._path, timeout=10, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=OFF")  # counters: losing the last ones is fine
-            conn.execute(_SCHEMA)
+            _set_up(conn)
             self._local.conn = conn
         return conn
 

@@ -117,11 +117,17 @@ def test_the_embedded_tally_is_exact_across_processes(tmp_path):
     )
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]
-    highest = [int(p.communicate(timeout=60)[0]) for p in procs]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
+    highest = [int(out) for out, _ in outputs]
     assert max(highest) == 600  # 2 x 300, none lost or doubled
 
 
