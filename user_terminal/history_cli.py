@@ -18,7 +18,7 @@ from jost_engine import ConfigError, parse_config
 from user_terminal import history
 from user_terminal.errors import JostError, reported
 from user_terminal.prompts import ask, interactive
-from user_terminal.render import format_percent, render_summary
+from user_terminal.render import render_summary
 
 app = typer.Typer(
     name="history", help="The runs you kept: list, show, delete.", no_args_is_help=True
@@ -46,13 +46,12 @@ def list_runs(
         typer.echo(json.dumps({"runs": rows}, indent=2, ensure_ascii=False))
         return
     table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("Id", no_wrap=True)
-    for column in ("When", "Where", "Rounds", "EV/bet"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Game", overflow="fold")
+    for column in history.COLUMNS:
+        table.add_column(
+            column, **({"overflow": "fold"} if column == "Game" else {"no_wrap": True})
+        )
     for r in found:
-        ev = format_percent(r.ev, 3, signed=True) if r.ev is not None else "—"
-        table.add_row(r.run_id, r.at[:19], r.where, f"{r.rounds:,}", ev, r.name)
+        table.add_row(*history.listed(r))
     Console(width=max(120, Console().width)).print(table)
     typer.echo(f"{len(found)} run(s) in {history.history_dir()}", err=True)
 

@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.terminal.fake_service import URL, FakeService, install
-from user_terminal import game_run
+from user_terminal import game_run, history
 from user_terminal.profiles_store import ProfileStore
 from user_terminal.remote import ServiceClient
 from user_terminal.tui.app import JostApp
+from user_terminal.tui.history_pane import HistoryPane
 from user_terminal.tui.profiles_pane import ProfilesPane
+from user_terminal.tui.unsaved_dialog import UnsavedEdits
 
 SIZE = (80, 24)
 
@@ -185,9 +187,98 @@ async def test_a_local_run_shows_its_result_and_is_kept_in_history(store, jost_h
         simulation = record["config"]["simulation"]
         assert (simulation["rounds"], simulation["seed"]) == (20000, 9)
         assert record["config"]["rules"]["decks"] == 6
+        assert f"Game: {record['config']['name']}" in text  # the game's own name
+        assert record["config"]["name"].startswith("six_deck_s17 · basic")  # the profiles run
         await pilot.press("f4")
         await pilot.pause()
-        assert "20,000" in screen_text(app) and "local" in screen_text(app)
+        text = screen_text(app)
+        (run,) = history.runs()
+        table = app.query_one(HistoryPane)  # jost history list's columns and wording
+        assert [str(c.label) for c in table.columns.values()] == list(history.COLUMNS)
+        assert table.get_row_at(0) == list(history.listed(run))
+        assert "EV/bet" in text and "20,000" in text and "six_deck_s17 · basic" in text
+
+
+async def edit_and_move_down(app, pilot, description: str) -> None:
+    """Change the selected profile's description in the editor, then go to the next profile."""
+    editor = app.query_one("#profile-editor")
+    record = json.loads(editor.text)
+    editor.load_text(json.dumps({**record, "description": description}, indent=1))
+    await pilot.pause()
+    app.screen.set_focus(app.query_one("#profile-list"))
+    await pilot.press("down")
+    await pilot.pause()
+
+
+@pilot_test
+async def test_moving_to_another_profile_with_unsaved_edits_asks_first(store):
+    path = store.path("rules", "six_deck_s17")
+    before = path.read_text()
+    app = still_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        pane = app.query_one(ProfilesPane)
+        await edit_and_move_down(app, pilot, "edited once")
+        assert isinstance(app.screen, UnsavedEdits)
+        assert "rules/six_deck_s17 has unsaved edits" in screen_text(app)
+        await pilot.press("escape")  # stay: the edits and the selection are kept
+        await pilot.pause()
+        assert pane.selected == ("rules", "six_deck_s17") and pane.dirty
+        assert "edited once" in app.query_one("#profile-editor").text
+        app.screen.set_focus(app.query_one("#profile-list"))
+        await pilot.press("down")
+        await pilot.pause()
+        await pilot.press("d")  # discard: the file is as it was, and the next profile shows
+        await wait_until(pilot, lambda: pane.selected == ("rules", "two_deck_h17"))
+        assert path.read_text() == before and '"decks": 2' in app.query_one("#profile-editor").text
+        other = store.path("rules", "two_deck_h17")
+        await edit_and_move_down(app, pilot, "edited and saved")
+        await pilot.press("s")  # save, then move on
+        await wait_until(pilot, lambda: pane.selected == ("strategy", "basic"))
+        assert json.loads(other.read_text())["description"] == "edited and saved"
+        assert not pane.dirty
+
+
+@pilot_test
+async def test_an_invalid_edit_is_neither_saved_nor_left_when_save_is_chosen(store):
+    path = store.path("rules", "six_deck_s17")
+    before = path.read_text()
+    app = still_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        pane = app.query_one(ProfilesPane)
+        app.query_one("#profile-editor").load_text('{"kind": "rules", "name": "six_deck_s17"')
+        await pilot.pause()
+        app.screen.set_focus(app.query_one("#profile-list"))
+        await pilot.press("down")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert pane.selected == ("rules", "six_deck_s17") and pane.dirty
+        assert path.read_text() == before
+
+
+@pilot_test
+async def test_quitting_with_unsaved_edits_asks_first(store):
+    app = still_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        editor = app.query_one("#profile-editor")
+        editor.load_text(editor.text.replace('"decks": 6', '"decks": 4'))
+        await pilot.press("f2")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, UnsavedEdits) and app.is_running
+        assert app.query_one("TabbedContent").active == "profiles"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert json.loads(store.path("rules", "six_deck_s17").read_text())["data"] == {"decks": 6}
 
 
 async def start_a_remote_run(pilot, rounds: str | None = None) -> None:

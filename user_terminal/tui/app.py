@@ -91,6 +91,15 @@ class JostApp(App):
         if self._active() == "profiles":
             self.query_one(ProfilesPane).duplicate()
 
+    async def action_quit(self) -> None:
+        """Quit, asking first when a profile has unsaved edits."""
+        profiles = self.query_one(ProfilesPane)
+        if profiles.dirty:
+            self.show("profiles")
+            profiles.ask_about_edits(self.exit)
+            return
+        self.exit()
+
     def action_run(self) -> None:
         self.action_tab("run")
         self.query_one(RunPane).start()
@@ -113,8 +122,9 @@ class JostApp(App):
             record = history.load(Path(message.path))
             config = parse_config(record["config"]) if record.get("config") else None
             result = record["result"]
+            name = str((record.get("config") or {}).get("name", ""))
         except Exception as exc:
             self.notify(f"cannot open {message.path}: {exc}", severity="error")
             return
         self.show("results")
-        self.query_one(ResultsPane).show(result, config)
+        self.query_one(ResultsPane).show(result, config, name)

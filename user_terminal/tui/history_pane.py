@@ -1,4 +1,8 @@
-"""The history pane: past runs kept on this machine, newest first; Enter opens one."""
+"""The history pane: past runs kept on this machine, newest first; Enter opens one.
+
+Its columns and their wording are ``jost history list``'s (`history.COLUMNS`, `history.listed`),
+so an id read here works in ``jost history show``, ``jost compare`` and ``jost chart``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from user_terminal import history
-from user_terminal.render import format_percent
 
 
 class HistoryPane(DataTable):
@@ -17,22 +20,13 @@ class HistoryPane(DataTable):
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_columns("When (UTC)", "Where", "Rounds", "House edge", "Game")
+        self.add_columns(*history.COLUMNS)
         self.reload()
 
     def reload(self) -> None:
         self.clear()
         for run in history.runs():
-            edge = format_percent(-run.ev) if run.ev is not None else "n/a"
-            where = "local" if run.where == "local" else "remote"
-            self.add_row(
-                run.at[:19].replace("T", " "),
-                where,
-                f"{run.rounds:,}",
-                edge,
-                run.name,
-                key=str(run.path),
-            )
+            self.add_row(*history.listed(run), key=str(run.path))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.post_message(self.Open(str(event.row_key.value)))

@@ -1,6 +1,12 @@
-"""The profiles pane: browse your profiles, edit one with validation as you type, duplicate it."""
+"""The profiles pane: browse your profiles, edit one with validation as you type, duplicate it.
+
+Moving to another profile with unsaved edits asks first (save, discard or stay), as the CLI
+does; so does quitting (`JostApp.action_quit`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -9,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from user_terminal.errors import JostError
 from user_terminal.profiles_store import ProfileError, ProfileStore, parse_profile_text
+from user_terminal.tui.unsaved_dialog import Choice, UnsavedEdits
 
 
 class ProfilesPane(Horizontal):
@@ -26,6 +33,7 @@ class ProfilesPane(Horizontal):
         super().__init__(**kwargs)
         self.store = store
         self.selected: tuple[str, str] | None = None
+        self.saved_text = ""  # the selected profile's text as loaded or last saved
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="profile-list")
@@ -58,8 +66,48 @@ class ProfilesPane(Horizontal):
             options.highlighted = index
             self._show(options.get_option_at_index(index).id or "")
 
+    @property
+    def dirty(self) -> bool:
+        """The editor holds edits to the selected profile that are not in its file."""
+        return self.selected is not None and self.query_one(TextArea).text != self.saved_text
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._show(event.option.id or "")
+        target = event.option.id or ""
+        kind, _, name = target.partition("/")
+        if not name or self.selected == (kind, name):
+            return
+        if self.dirty:
+            self._highlight(self.selected)  # the list stays on the edited profile until asked
+            self.ask_about_edits(lambda: self._highlight((kind, name)))
+            return
+        self._show(target)
+
+    def ask_about_edits(self, then: Callable[[], None]) -> None:
+        """Ask what to do with the unsaved edits; ``then`` runs once they are saved or dropped."""
+        assert self.selected is not None
+        kind, name = self.selected
+
+        def chosen(choice: Choice | None) -> None:
+            if choice == "save":
+                self.save()
+                if self.dirty:  # not saved: its problems are on screen, and the edits kept
+                    return
+            elif choice == "discard":
+                self.saved_text = self.query_one(TextArea).text
+            else:
+                return
+            then()
+
+        self.app.push_screen(UnsavedEdits(f"{kind}/{name}"), chosen)
+
+    def _highlight(self, target: tuple[str, str] | None) -> None:
+        if target is None:
+            return
+        options = self.query_one(OptionList)
+        try:
+            options.highlighted = options.get_option_index(f"{target[0]}/{target[1]}")
+        except Exception:  # the profile is gone (renamed on save): stay
+            return
 
     def _show(self, option_id: str) -> None:
         kind, _, name = option_id.partition("/")
@@ -73,6 +121,7 @@ class ProfilesPane(Horizontal):
             text = ""
             self._status(str(exc), valid=False)
         editor.load_text(text)
+        self.saved_text = editor.text
         self.validate()
 
     def _status(self, message: str, valid: bool) -> None:
