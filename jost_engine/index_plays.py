@@ -26,6 +26,7 @@ import numpy as np
 
 from jost_engine import kernel_layout as k
 from jost_engine.config import Config, Deviation, Rules
+from jost_engine.config.relations import play_problem
 from jost_engine.strategy import (
     chart_row,
     may_double_on,
@@ -151,6 +152,30 @@ def named_set(name: str, decks: int) -> tuple[dict[str, Any], ...]:
 def named_insurance_index(decks: int) -> float:
     """The Illustrious 18's Hi-Lo insurance index for a game of ``decks`` (see `named_set`)."""
     return INSURANCE_BY_DECKS.get(decks, ILLUSTRIOUS_18_INSURANCE)
+
+
+def unplayable_named_plays(config: Config) -> list[str]:
+    """Warnings for the plays of a named set that these rules never allow (the I18's pair of
+    ten splits without splitting, its 9 doubles where only 10 and 11 double, its insurance
+    index with no insurance): the set still plays the rest, so these are not errors."""
+    names = {"illustrious_18": "Illustrious 18", "fab_4": "Fab 4"}
+    notes = []
+    for name in dict.fromkeys(d for d in config.strategy.deviations if isinstance(d, str)):
+        if name not in names:
+            continue
+        reasons: dict[str, list[str]] = {}
+        for play in named_set(name, config.rules.decks):
+            reason = play_problem(play["hand"], play["action"], config.rules)
+            if reason is not None:
+                reasons.setdefault(reason, []).append(f"{play['hand']} v {play['dealer_up']}")
+        for reason, hands in reasons.items():
+            verb = "plays" if len(hands) == 1 else "play"
+            notes.append(f"the {names[name]}'s {', '.join(hands)} never {verb}: {reason}")
+        if name == "illustrious_18" and not config.rules.insurance_offered:
+            notes.append(
+                "the Illustrious 18's insurance index never plays: rules.insurance_offered false"
+            )
+    return notes
 
 
 @dataclass(frozen=True)

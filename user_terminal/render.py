@@ -19,6 +19,7 @@ from rich.text import Text
 from jost_engine import Config
 from jost_engine.analysis.shoe_at_count import NAMES
 from jost_engine.config.title import payout_text, spread_bet
+from jost_engine.index_plays import unplayable_named_plays
 
 # Rows of the by-count table: counts seen in at least this share of rounds.
 MIN_COUNT_FREQUENCY = 0.001
@@ -171,6 +172,7 @@ def describe_play(config: Config) -> list[tuple[str, str]]:
     ]
     if b.spots > 1:
         rows.append(("Spots", str(b.spots)))
+    rows += [("Note", note) for note in unplayable_named_plays(config)]
     return rows
 
 

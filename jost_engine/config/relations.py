@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from jost_engine.config.models import Config, Deviation
+    from jost_engine.config.models import Config, Deviation, Rules
 
 TABLE_SEATS = 7  # our spots and the other players together
 
@@ -34,12 +34,24 @@ def seat_problems(config: Config) -> list[dict[str, str]]:
     ]
 
 
+def play_problem(hand: str, action: str, rules: Rules) -> str | None:
+    """Why the rules never let ``action`` be played on ``hand`` (None when they may)."""
+    if action == "surrender" and rules.surrender == "none":
+        return 'these rules have no surrender (rules.surrender "none")'
+    if action == "split" and rules.max_split_hands < 2:
+        return "these rules allow no split (rules.max_split_hands 1)"
+    if action == "double" and rules.double_on != "any_two" and "," not in hand:
+        totals = (9, 10, 11) if rules.double_on == "9_10_11" else (10, 11)
+        if not hand.isdigit() or int(hand) not in totals:
+            allowed = "/".join(map(str, totals))
+            return f'these rules double only hard {allowed} (rules.double_on "{rules.double_on}")'
+    return None
+
+
 def _custom_play_problem(item: Deviation, config: Config) -> str | None:
-    rules = config.rules
-    if item.action == "surrender" and rules.surrender == "none":
-        return 'a surrender index, but these rules have no surrender (rules.surrender "none")'
-    if item.action == "split" and rules.max_split_hands < 2:
-        return "a split index, but these rules allow no split (rules.max_split_hands 1)"
+    if reason := play_problem(item.hand, item.action, config.rules):
+        on = f" on {item.hand}" if item.action == "double" else ""
+        return f"a {item.action} index{on}, but {reason}"
     if "," in item.hand and item.action != "split":
         return (
             "an index play on a pair can only split (or not split) it; "

@@ -26,6 +26,7 @@ from jost_engine.config import (
     parse_config,
 )
 from jost_engine.config.models import MAX_BANKROLL_UNITS, MAX_COUNT
+from jost_engine.index_plays import unplayable_named_plays
 
 # The example document of the design contract (CONFIG.md of the design notes), verbatim.
 EXAMPLE: dict[str, Any] = {
@@ -969,6 +970,14 @@ def test_index_plays_the_rules_forbid_are_refused_at_parse() -> None:
         ({"strategy": {"deviations": [{"hand": "8,8", "dealer_up": "10", "action": "stand",
                                        "at_or_above": 0}]}},
          "strategy.deviations.0.action", "can only split"),
+        ({"rules": {"double_on": "10_11"},
+          "strategy": {"deviations": [{"hand": "9", "dealer_up": "2", "action": "double",
+                                       "at_or_above": 1}]}},
+         "strategy.deviations.0.action", 'double only hard 10/11 (rules.double_on "10_11")'),
+        ({"rules": {"double_on": "9_10_11"},
+          "strategy": {"deviations": [{"hand": "A7", "dealer_up": "3", "action": "double",
+                                       "at_or_above": 1}]}},
+         "strategy.deviations.0.action", "a double index on A7"),
     ]  # fmt: skip
     for data, path, words in cases:
         with pytest.raises(ConfigError) as err:
@@ -977,6 +986,32 @@ def test_index_plays_the_rules_forbid_are_refused_at_parse() -> None:
     # the Fab 4 with surrender, and the Illustrious 18 without it, are games
     parse_config({"rules": {"surrender": "late"}, "strategy": {"deviations": ["fab_4"]}})
     parse_config({"rules": {"surrender": "none"}, "strategy": {"deviations": ["illustrious_18"]}})
+    nine = {"hand": "9", "dealer_up": "2", "action": "double", "at_or_above": 1}
+    parse_config({"rules": {"double_on": "9_10_11"}, "strategy": {"deviations": [nine]}})
+
+
+def test_the_plays_of_a_named_set_the_rules_never_allow_are_named_as_warnings() -> None:
+    full = parse_config({"strategy": {"deviations": ["illustrious_18", "fab_4"]}})
+    assert unplayable_named_plays(full) == []
+    narrow = parse_config(
+        {"rules": {"max_split_hands": 1, "double_on": "10_11", "insurance_offered": False},
+         "strategy": {"deviations": ["illustrious_18"]}}
+    )  # fmt: skip
+    assert unplayable_named_plays(narrow) == [
+        "the Illustrious 18's 10,10 v 5, 10,10 v 6 never play: these rules allow no split "
+        "(rules.max_split_hands 1)",
+        "the Illustrious 18's 9 v 2, 9 v 7 never play: these rules double only hard 10/11 "
+        '(rules.double_on "10_11")',
+        "the Illustrious 18's insurance index never plays: rules.insurance_offered false",
+    ]
+    # one deck's computed set has its own plays; a 9 double there is named the same way
+    single = parse_config(
+        {
+            "rules": {"decks": 1, "double_on": "10_11"},
+            "strategy": {"deviations": ["illustrious_18"]},
+        }
+    )
+    assert any("9 v 2" in note and "10/11" in note for note in unplayable_named_plays(single))
 
 
 # ---- the name of a game given none ---------------------------------------------------------

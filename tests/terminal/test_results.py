@@ -163,3 +163,22 @@ def test_the_terminal_chart_is_titled_and_its_bars_grow_from_zero(two_results):
     assert (counts, evs, ses) == ([-1, 1], [-0.25, -0.05], [0.05, 0.05])
     per_bet = invoke("chart", str(two_results[1]), "--per-bet").stdout
     assert "EV per initial bet (%)" in per_bet and two_results[1].stem in per_bet
+
+
+def test_the_game_table_names_what_the_table_and_the_rules_will_not_let_be_played(tmp_path):
+    game = tmp_path / "g.json"
+    ramp = [{"true_count": -100, "units": 1}, {"true_count": 3, "units": 1000}]
+    game.write_text(
+        json.dumps(
+            {
+                "rules": {"max_split_hands": 1},
+                "strategy": {"deviations": ["illustrious_18"]},
+                "betting": {"table_max": 500, "ramp": ramp},
+            }
+        )
+    )
+    out = " ".join(invoke("run", str(game), "--dry-run").stdout.split())
+    assert "Hi-Lo 1-500" in out and "1-500 spread (2 steps); the ramp asks 1-1000" in out
+    assert "the table takes 1-500" in out
+    assert "Note the Illustrious 18's 10,10 v 5, 10,10 v 6 never play" in out
+    assert "(rules.max_split_hands 1)" in out
