@@ -100,3 +100,53 @@ def test_staff_run_a_default_profile_and_watch_it_finish_in_a_browser(stack, tmp
             raise
         finally:
             browser.close()
+
+
+def test_the_api_docs_render_with_no_network_beyond_the_service(stack, tmp_path):
+    """Swagger UI's script and styles come from the service itself (drf-spectacular's sidecar):
+    every request to another host is refused, as on a machine without internet, and the page
+    still lists the API's operations under the site's CSP."""
+    require(browser_problem())
+    from playwright.sync_api import expect, sync_playwright
+
+    base = stack.base_url
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        outside: list[str] = []
+        problems: list[str] = []
+
+        def only_the_service(route) -> None:
+            if route.request.url.startswith(base):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_the_service)
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(m.text)
+                if m.type == "error" or "Content Security Policy" in m.text
+                else None
+            ),
+        )
+        try:
+            page.goto(f"{base}/api/docs/")
+            expect(page.locator(".swagger-ui .info .title")).to_contain_text(
+                "JOST service API", timeout=30_000
+            )
+            expect(page.locator(".opblock-summary-path", has_text="/api/submit/")).to_be_visible()
+            paths = page.eval_on_selector_all(
+                ".opblock-summary-path", "els => els.map(e => e.textContent.trim())"
+            )
+            assert "/api/jobs/" in paths and "/api/auth/token/" in paths, paths
+            assert outside == [] and problems == [], (outside, problems)
+        except BaseException:
+            page.screenshot(path=str(tmp_path / "api-docs-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
