@@ -328,3 +328,12 @@ def test_finished_jobs_expire_by_policy_only(user, settings):
     SimulationJob.objects.filter(pk=waiting.pk).update(queued_at=much_later)
     assert services.jobs_reap(now=much_later)["expired"] == 1
     assert list(SimulationJob.objects.values_list("pk", flat=True)) == [waiting.pk]
+
+
+def test_a_job_without_a_name_is_named_from_its_own_rules(user, django_capture_on_commit_callbacks):
+    """The README's example names no game: the job list shows its rules, not a default's name."""
+    data = {"rules": {"decks": 2, "dealer_hits_soft_17": True}, "simulation": {"rounds": 1000}}
+    with django_capture_on_commit_callbacks(execute=False):
+        job, _ = services.job_submit(owner=user, data=data)
+    assert job.name == parse_config(data).name
+    assert job.name.startswith("2D H17") and "Vegas" not in job.name
