@@ -2,7 +2,10 @@
 one of its checks against the live service on both stacks, stateful phase included (links from
 a submit to the job's status, result, events and cancel), and finds nothing.
 
-Bounded: a few examples per operation (``MAX_EXAMPLES``) and one worker, about 10-20 s a stack.
+Bounded: a few examples per operation (``MAX_EXAMPLES``) and one worker. Every phase runs on
+PostgreSQL + Redis (the deployed stack); the embedded stack runs the examples and fuzzing
+phases (every check, on its own database and throttle store) but not the coverage and stateful
+phases, which exercise the API's own code, the same on both, and took most of its time.
 ``POST /api/auth/token/revoke/`` is left out of the fuzz (it would end the token the run uses);
 tests/service/test_security.py tests it. What the API answers by design to requests a schema
 cannot tell from good ones (a wrong password, an unsupported rule combination) is in
@@ -23,6 +26,7 @@ from tests.service.live import Stack
 
 HERE = Path(__file__).resolve().parent
 MAX_EXAMPLES = 5
+PHASES = {"postgres-redis": "examples,coverage,fuzzing,stateful", "embedded": "examples,fuzzing"}
 RUN_TIMEOUT_S = 240
 FORGET_COUNTERS = """
 from django.conf import settings
@@ -80,7 +84,7 @@ def test_schemathesis_finds_nothing_on_the_live_service(stack: Stack, tmp_path: 
         "--checks",
         "all",
         "--phases",
-        "examples,coverage,fuzzing,stateful",
+        PHASES[stack.backend],
         "--max-examples",
         str(MAX_EXAMPLES),
         "--workers",
@@ -102,9 +106,10 @@ def test_schemathesis_finds_nothing_on_the_live_service(stack: Stack, tmp_path: 
     report = done.stdout + done.stderr
     assert done.returncode == 0, f"{report[-6000:]}\n{stack.logs()}"
     assert "0 failures" in report or " passed" in report, report[-3000:]
-    assert "Stateful" in report and "covered" in report, report[-3000:]
-    covered = int(report.split("API Links:")[1].split("covered")[0].strip())
-    assert covered >= 4, report[-3000:]  # submit -> status, result, events, cancel at least
+    if "stateful" in PHASES[stack.backend]:
+        assert "Stateful" in report and "covered" in report, report[-3000:]
+        covered = int(report.split("API Links:")[1].split("covered")[0].strip())
+        assert covered >= 4, report[-3000:]  # submit -> status, result, events, cancel at least
     assert stack.call("GET", "/healthz", user=None).status == 200
 
 
