@@ -22,7 +22,8 @@ STATUS_AFTER = {
 FINISHED = frozenset({"COMPLETE", "FAILED", "CANCELLED"})
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso_time(moment: datetime | None) -> str | None:
+    """A moment as the sockets send it (ISO 8601), or None."""
     return moment.isoformat() if moment is not None else None
 
 
@@ -52,7 +53,7 @@ def event(row: dict[str, Any]) -> dict[str, Any]:
     """One entry of the event log (also the body of a ``status`` message)."""
     return {
         "id": row["id"],
-        "at": _iso(row["at"]),
+        "at": iso_time(row["at"]),
         "kind": row["kind"],
         "status": STATUS_AFTER.get(row["kind"]),
         "attempt": row["attempt"],
@@ -76,9 +77,9 @@ def state(job: dict[str, Any], now: datetime) -> dict[str, Any]:
         "progress": progress(
             job["rounds_done"], job["rounds_total"], job["started_at"], now, job["attempts"]
         ),
-        "created_at": _iso(job["created_at"]),
-        "started_at": _iso(job["started_at"]),
-        "finished_at": _iso(job["finished_at"]),
+        "created_at": iso_time(job["created_at"]),
+        "started_at": iso_time(job["started_at"]),
+        "finished_at": iso_time(job["finished_at"]),
         "last_event": job["last_event"],
     }
 

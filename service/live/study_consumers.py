@@ -19,6 +19,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from service.live.consumers import NOT_FOUND, Watcher
+from service.live.messages import iso_time
 from service.live.publish import study_group_name
 from service.studies import selectors
 from service.studies.errors import StudyNotFound
@@ -26,10 +27,6 @@ from service.studies.models import Study
 
 FINISHED = frozenset({"COMPLETE", "FAILED", "CANCELLED"})
 COUNTS = ("points_total", "points_done", "points_failed", "points_cached")
-
-
-def _iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment is not None else None
 
 
 def study_progress(study: dict[str, Any], finished: int) -> dict[str, Any]:
@@ -54,8 +51,8 @@ def study_state(study: dict[str, Any], finished: int) -> dict[str, Any]:
         name=study["name"],
         status=study["status"],
         cancel_requested=study["cancel_requested"],
-        created_at=_iso(study["created_at"]),
-        finished_at=_iso(study["finished_at"]),
+        created_at=iso_time(study["created_at"]),
+        finished_at=iso_time(study["finished_at"]),
     )
     return body
 
