@@ -74,23 +74,31 @@ def dealer_table(rules: Rules) -> dict[str, dict[str, float]]:
     return out
 
 
-def effects_of_removal(rules: Rules, policy: Policy | None = None) -> dict[str, float]:
+def effects_of_removal(
+    rules: Rules, policy: Policy | None = None, dealer_memos: dict[int, Any] | None = None
+) -> dict[str, float]:
     """Change in the game's EV when one card of each rank leaves the full shoe.
 
     ``policy`` None re-optimises the play for the smaller shoe (composition-dependent), as the
-    published tables do; a policy keeps playing that chart.
+    published tables do; a policy keeps playing that chart. The eleven analyses share the
+    dealer's odds (``dealer_memos``, per up card, of this rules' full shoe): their memo keys
+    name the cards out of the full shoe, so a hand of the smaller shoe meets the odds of the
+    same hand plus the missing card in the full one.
     """
     if rules.infinite_deck:
         raise ValueError(
             "an infinite deck has no effect of removal: removing a card changes nothing"
         )
+    memos = dealer_memos if dealer_memos is not None else {}
+    for up in UP_VALUES:
+        memos.setdefault(up, new_dealer_memo())
     shoe = full_shoe(rules)
-    base = game_value(rules, policy, shoe).ev
+    base = game_value(rules, policy, shoe, dealer_memos=memos).ev
     out = {}
     for r, name in enumerate(RANKS_BY_VALUE):
         smaller = shoe.copy()
         smaller[r] -= 1
-        out[name] = game_value(rules, policy, smaller).ev - base
+        out[name] = game_value(rules, policy, smaller, dealer_memos=memos).ev - base
     return out
 
 
@@ -204,7 +212,11 @@ def analyze(
     composition_game = game_value(rules, dealer_memos=memos, moments=True)
     basic_game = game_value(rules, policy, dealer_memos=memos, moments=True)
     composition, basic = composition_game.ev, basic_game.ev
-    eor = effects_of_removal(rules) if removal and not rules.infinite_deck else None
+    eor = (
+        effects_of_removal(rules, dealer_memos=memos)
+        if removal and not rules.infinite_deck
+        else None
+    )
     table, exceptions = _hand_table(rules, policy, memos)
     return Analysis(
         rules=rules,

@@ -16,7 +16,8 @@ blackjack (two-card 21). Ranks are indexed ``0..9`` for ace, 2, ..., 9, ten-valu
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.typed import Dict
 
 OUTCOMES = 7
 BUST = 5
@@ -313,3 +314,130 @@ def later_final(
         later_final(cards, removal, code + (1 << (CODE_BITS * r)), total + r + 1, ace or r == 0,
                     up_info, late_table, gd, gn, gt, dmemo, lmemo, out, weight * p)  # fmt: skip
         removal[r] -= 1.0
+
+
+@njit(cache=True)
+def new_memo():
+    """An empty int64 -> float64[:] table, made in compiled code: `Dict.empty` in Python
+    compiles its constructor anew in every process (about 0.4 s), this loads from the cache."""
+    return Dict.empty(key_type=types.int64, value_type=types.float64[:])
+
+
+# ---- whole tables of hands ----------------------------------------------------------------
+# The recursion above keys every hand on a typed dict, which costs more than the arithmetic.
+# `fill_table` walks the same hands as dense arrays over `basic_strategy.HANDS` (hands ordered
+# by card count, so a hand's children come after it) for one set of extra cards out of the
+# shoe (the other split hands' pair cards), with the same operations in the same order, so its
+# values are the recursion's to the last bit.
+ST_LATER = 1  # stand and later values are known
+ST_HIT = 2  # the hit value is known (its children's later values are)
+ST_DOUBLE = 4  # the double value is known
+
+
+@njit(cache=True)
+def fill_table(
+    cards, extra, extra_code, roots, up_info, late_table, removals, codes, totals, aces,
+    children, gd, gn, gt, dmemo, state, values, probs_out,
+):  # fmt: skip
+    """Fill ``values`` for ``roots`` (stand, hit, double) and the hands they reach.
+
+    ``values[:, i]`` is (stand, stand², hit, hit², later, later², double, double²) of hand i
+    with ``extra`` out of the shoe as well; ``state[i]`` says which are known (``ST_*``).
+    Hands after the first card are played by ``late_table`` as in `later_value`.
+    ``probs_out`` (rows of 10, or one row to ignore) gets the roots' draw chances.
+    """
+    k = removals.shape[0]
+    need = np.zeros(k, dtype=np.uint8)
+    lo = k
+    for root in roots:
+        need[root] = ST_LATER | ST_HIT | ST_DOUBLE
+        lo = min(lo, root)
+    keep_probs = probs_out.shape[0] == k
+    removal = np.empty(10)
+    for i in range(lo, k):  # forward: mark what the roots reach
+        nd = need[i]
+        if nd == 0:
+            continue
+        total = totals[i]
+        ace = aces[i]
+        soft = ace and total <= 11
+        value = total + 10 if soft else total
+        if value >= 21:
+            continue
+        if late_table[1 if soft else 0, value] != 0:
+            nd |= ST_HIT
+            need[i] = nd
+        if (nd & ST_HIT and not state[i] & ST_HIT) or (nd & ST_DOUBLE and not state[i] & ST_DOUBLE):
+            for r in range(10):
+                removal[r] = extra[r] + removals[i, r]
+            probs = _draw_probs(cards, removal, up_info)
+            if keep_probs and nd & ST_DOUBLE:
+                probs_out[i] = probs
+            for r in range(10):
+                c = children[i, r]
+                if probs[r] > 0.0 and c >= 0:
+                    need[c] |= ST_LATER
+    for i in range(k - 1, lo - 1, -1):  # backward: values from the children's
+        nd = need[i]
+        st = state[i]
+        if nd == 0 or (nd & ~st) == 0:
+            continue
+        total = totals[i]
+        ace = aces[i]
+        soft = ace and total <= 11
+        value = total + 10 if soft else total
+        for r in range(10):
+            removal[r] = extra[r] + removals[i, r]
+        code = extra_code + codes[i]
+        if not st & ST_LATER:
+            row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
+            values[0, i] = _stand_ev(row, value)
+            values[1, i] = 1.0 - _push(row, value)
+        if value < 21 and (nd & (ST_HIT | ST_DOUBLE)) & ~st:
+            probs = _draw_probs(cards, removal, up_info)
+            if nd & ST_HIT and not st & ST_HIT:
+                hit = 0.0
+                hit2 = 0.0
+                for r in range(10):
+                    p = probs[r]
+                    if p <= 0.0:
+                        continue
+                    c = children[i, r]
+                    if c >= 0:
+                        hit += p * values[4, c]
+                        hit2 += p * values[5, c]
+                    else:
+                        hit += p * -1.0
+                        hit2 += p * 1.0
+                values[2, i] = hit
+                values[3, i] = hit2
+                st |= ST_HIT
+            if nd & ST_DOUBLE and not st & ST_DOUBLE:
+                ev = 0.0
+                m2 = 0.0
+                for r in range(10):
+                    p = probs[r]
+                    if p <= 0.0:
+                        continue
+                    c = children[i, r]
+                    if c >= 0:
+                        ev += p * values[0, c]
+                        m2 += p * values[1, c]
+                    else:
+                        ev += p * -1.0
+                        m2 += p * 1.0
+                values[6, i] = 2.0 * ev
+                values[7, i] = 4.0 * m2
+                st |= ST_DOUBLE
+        if not st & ST_LATER:
+            out = values[0, i]
+            out2 = values[1, i]
+            if value < 21:
+                act = late_table[1 if soft else 0, value]
+                if act != 0 and (act == 1 or values[2, i] > out):
+                    out = values[2, i]
+                    out2 = values[3, i]
+            values[4, i] = out
+            values[5, i] = out2
+            st |= ST_LATER
+        state[i] = st

@@ -14,7 +14,6 @@ would choose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,10 @@ from jost_engine.analysis import _kernels
 from jost_engine.analysis.dealer_probabilities import blackjack_rank
 from jost_engine.analysis.game_value import full_shoe
 from jost_engine.analysis.hand_values import (
+    ARRAYS,
     EMPTY,
+    HAND_INDEX,
+    HANDS,
     Policy,
     Removal,
     UpcardGame,
@@ -41,26 +43,6 @@ MAX_ROUNDS_OF_IMPROVEMENT = 12
 PRIOR = 1e-9  # weight every two-card composition gets, so an unreached cell still decides
 
 
-def _multisets() -> list[Removal]:
-    """Every hand of two or more cards whose cards add up to at most 21 (aces as one)."""
-    out: list[Removal] = []
-
-    def grow(removal: Removal, start: int, total: int, ncards: int) -> None:
-        if ncards >= 2:
-            out.append(removal)
-        for r in range(start, 10):
-            if total + r + 1 <= 21:
-                grow(add_card(removal, r), r, total + r + 1, ncards + 1)
-
-    grow(EMPTY, 0, 0, 0)
-    out.sort(key=sum)
-    return out
-
-
-HANDS = _multisets()
-HAND_INDEX = {h: i for i, h in enumerate(HANDS)}  # a hand's row in the arrays below
-
-
 def starting_chart() -> dict[str, Any]:
     """A neutral start: stand on hard 17 and soft 19 or more, hit the rest, never split."""
     hard = {key: " ".join(["S" if int(key) >= 17 else "H"] * 10) for key in HARD_ROWS}
@@ -72,51 +54,7 @@ def starting_chart() -> dict[str, Any]:
     return {"hard": hard, "soft": soft, "pairs": pairs}
 
 
-@dataclass(frozen=True)
-class _HandArrays:
-    """`HANDS` as the arrays the compiled sweep reads, built once."""
-
-    removals: np.ndarray
-    codes: np.ndarray
-    totals: np.ndarray
-    aces: np.ndarray
-    twocard: np.ndarray
-    values: np.ndarray
-    softs: np.ndarray
-    children: np.ndarray
-    cells: np.ndarray  # soft * 22 + value
-
-
-def _hand_arrays() -> _HandArrays:
-    totals, aces, values, softs = [], [], [], []
-    children = np.full((len(HANDS), 10), -1, dtype=np.int64)
-    for i, h in enumerate(HANDS):
-        total, ace = hand_of(h)
-        value, soft = hand_value(total, ace)
-        totals.append(total)
-        aces.append(ace)
-        values.append(value)
-        softs.append(int(soft))
-        for r in range(10):
-            children[i, r] = HAND_INDEX.get(add_card(h, r), -1)
-    removals = np.array(HANDS, dtype=np.float64)
-    codes = np.array([UpcardGame._code(h) for h in HANDS], dtype=np.int64)
-    values_a = np.array(values, dtype=np.int64)
-    softs_a = np.array(softs, dtype=np.int64)
-    return _HandArrays(
-        removals=removals,
-        codes=codes,
-        totals=np.array(totals, dtype=np.int64),
-        aces=np.array(aces, dtype=np.bool_),
-        twocard=removals.sum(axis=1) == 2,
-        values=values_a,
-        softs=softs_a,
-        children=children,
-        cells=softs_a * 22 + values_a,
-    )
-
-
-ARRAYS = _hand_arrays()
+ALL_ROOTS = np.arange(len(HANDS), dtype=np.int64)
 TOKEN_ORDER = ("S", "H", "D", "Ds", "Rh", "Rs")  # ties go to the simpler play
 FIRST_OF = {"H": "H", "S": "S", "D": "D", "Ds": "D", "Rh": "R", "Rs": "R"}
 LATER_OF = {"H": "H", "S": "S", "D": "H", "Ds": "S", "Rh": "H", "Rs": "S"}
@@ -129,10 +67,12 @@ def _improve_up_card(
     """One policy-iteration step for one up card: the best token per cell and per pair."""
     game = UpcardGame(rules, shoe, up, policy, dealer_memo=dealer_memo)
     a = ARRAYS
-    stand, hit, dbl, probs = _kernels.sweep_hands(
-        game.cards, a.removals, a.codes, a.totals, a.aces, a.twocard, game._up_info, game._late,
-        *game._memo, game._lmemo,
-    )  # fmt: skip
+    probs = np.zeros((len(HANDS), 10))
+    values = game.fill(EMPTY, ALL_ROOTS, probs).values
+    live = a.values < 21
+    stand = values[0]
+    hit = np.where(live, values[2], stand)  # a hand of 21 "hits" by standing
+    dbl = np.where(live & a.twocard, values[6], np.nan)
     k_hands = len(HANDS)
     chance = np.zeros(k_hands)  # P(these first two cards | up card)
     for i, j, p in game.two_card_hands:

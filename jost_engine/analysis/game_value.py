@@ -126,6 +126,10 @@ def game_value(
     for up, p_up in up_card_chances(shoe):
         memo = dealer_memos.get(up) if dealer_memos is not None else None
         game = UpcardGame(rules, shoe, up, policy, dealer_memo=memo)
+        if policy is None:  # every option of every hand: fill the tables in one pass
+            game.prefill(
+                EMPTY, [add_card(add_card(EMPTY, i), j) for i, j, _ in game.two_card_hands]
+            )
         value = 0.0
         m2 = 0.0
         for i, j, p in game.two_card_hands:

@@ -26,8 +26,6 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from numba import types
-from numba.typed import Dict
 
 from jost_engine import kernel_layout as k
 from jost_engine.analysis import _kernels
@@ -62,9 +60,97 @@ def hand_value(total: int, ace: bool) -> tuple[int, bool]:
     return total, False
 
 
+def removal_code(removal: Removal) -> int:
+    """The cards of ``removal`` packed into one integer, the key of the compiled memo tables."""
+    return sum(n << (_kernels.CODE_BITS * r) for r, n in enumerate(removal))
+
+
+def _multisets() -> list[Removal]:
+    """Every hand of two or more cards whose cards add up to at most 21 (aces as one)."""
+    out: list[Removal] = []
+
+    def grow(removal: Removal, start: int, total: int, ncards: int) -> None:
+        if ncards >= 2:
+            out.append(removal)
+        for r in range(start, 10):
+            if total + r + 1 <= 21:
+                grow(add_card(removal, r), r, total + r + 1, ncards + 1)
+
+    grow(EMPTY, 0, 0, 0)
+    out.sort(key=sum)
+    return out
+
+
+HANDS = _multisets()
+HAND_INDEX = {h: i for i, h in enumerate(HANDS)}  # a hand's row in the arrays below
+
+
+@dataclass(frozen=True)
+class _HandArrays:
+    """`HANDS` as the arrays the compiled sweep reads, built once."""
+
+    removals: np.ndarray
+    codes: np.ndarray
+    totals: np.ndarray
+    aces: np.ndarray
+    twocard: np.ndarray
+    values: np.ndarray
+    softs: np.ndarray
+    children: np.ndarray
+    cells: np.ndarray  # soft * 22 + value
+
+
+def _hand_arrays() -> _HandArrays:
+    totals, aces, values, softs = [], [], [], []
+    children = np.full((len(HANDS), 10), -1, dtype=np.int64)
+    for i, h in enumerate(HANDS):
+        total, ace = hand_of(h)
+        value, soft = hand_value(total, ace)
+        totals.append(total)
+        aces.append(ace)
+        values.append(value)
+        softs.append(int(soft))
+        for r in range(10):
+            children[i, r] = HAND_INDEX.get(add_card(h, r), -1)
+    removals = np.array(HANDS, dtype=np.float64)
+    codes = np.array([removal_code(h) for h in HANDS], dtype=np.int64)
+    values_a = np.array(values, dtype=np.int64)
+    softs_a = np.array(softs, dtype=np.int64)
+    return _HandArrays(
+        removals=removals,
+        codes=codes,
+        totals=np.array(totals, dtype=np.int64),
+        aces=np.array(aces, dtype=np.bool_),
+        twocard=removals.sum(axis=1) == 2,
+        values=values_a,
+        softs=softs_a,
+        children=children,
+        cells=softs_a * 22 + values_a,
+    )
+
+
+ARRAYS = _hand_arrays()
+
+
 def new_dealer_memo() -> Any:
-    """An empty compiled table of dealer outcome probabilities, keyed by the cards out."""
-    return Dict.empty(key_type=types.int64, value_type=types.float64[:])
+    """An empty compiled table of dealer outcome probabilities, keyed by the cards out.
+
+    Made by a cached kernel: `Dict.empty` called from Python compiles anew in each process.
+    """
+    return _kernels.new_memo()
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Values of every hand of `HANDS` for one set of extra cards out (`UpcardGame.fill`)."""
+
+    extra: np.ndarray  # the extra cards out, per rank
+    code: int  # their memo code (with the shoe's offset)
+    state: np.ndarray  # [hand] which values are known (`_kernels.ST_*`)
+    values: np.ndarray  # [8, hand] stand, hit, later, double: each (EV, E[result²])
+
+
+_NO_PROBS = np.zeros((1, 10))
 
 
 @dataclass(frozen=True)
@@ -113,16 +199,90 @@ class UpcardGame:
         # the dealer's odds depend on the cards out, not on the policy: share them if asked
         dmemo = new_dealer_memo() if dealer_memo is None else dealer_memo
         self._memo = (graph.drawn, graph.ndrawn, graph.trans, dmemo)
-        # (EV, E[result²]) of hands of three or more cards, by cards out and total
-        self._lmemo = Dict.empty(key_type=types.int64, value_type=types.float64[:])
+        self._offset = self._shoe_offset(rules, shoe)
+        self._tables: dict[Removal, _Table] = {}
+
+    @staticmethod
+    def _shoe_offset(rules: Rules, shoe: np.ndarray) -> int:
+        """The code of the cards this shoe lacks against a full one, when only a few.
+
+        Memo keys then name the cards out of the *full* shoe, so the games of the shoes of the
+        effects of removal (a full shoe less one card) share one dealer memo per up card.
+        """
+        if rules.infinite_deck:
+            return 0
+        gone = np.array([4.0] * 9 + [16.0]) * rules.decks - np.asarray(shoe, dtype=np.float64)
+        if np.all((gone >= 0) & (gone <= 3) & (gone == np.round(gone))):
+            return removal_code(tuple(int(g) for g in gone))
+        return 0
+
+    @cached_property
+    def _lmemo(self) -> Any:
+        """(EV, E[result²]) of hands of three or more cards, by cards out and total (for the
+        recursive kernels; the tables of `_table` serve the common paths)."""
+        return _kernels.new_memo()
+
+    # ---- dense tables of hand values (`_kernels.fill_table`) ------------------------------
+    def _table(self, extra: Removal) -> _Table:
+        table = self._tables.get(extra)
+        if table is None:
+            table = _Table(
+                np.array(extra, dtype=np.float64),
+                self._code(extra),
+                np.zeros(len(HANDS), dtype=np.uint8),
+                np.full((8, len(HANDS)), np.nan),
+            )
+            self._tables[extra] = table
+        return table
+
+    def fill(
+        self, extra: Removal, roots: np.ndarray, probs_out: np.ndarray | None = None
+    ) -> _Table:
+        """Stand, hit and double values of the hands ``roots`` (indexes of `HANDS`) with
+        ``extra`` out of the shoe too, and of every hand they reach."""
+        table = self._table(extra)
+        a = ARRAYS
+        _kernels.fill_table(
+            self.cards, table.extra, table.code, roots, self._up_info, self._late, a.removals,
+            a.codes, a.totals, a.aces, a.children, *self._memo, table.state, table.values,
+            _NO_PROBS if probs_out is None else probs_out,
+        )  # fmt: skip
+        return table
+
+    def prefill(self, extra: Removal, hands: list[Removal]) -> None:
+        """Fill the tables for ``hands`` in one pass when every option of each will be asked
+        for (optimal play); a chart asks for fewer, and hand by hand."""
+        if self.policy is None and hands:
+            self.fill(extra, np.array([HAND_INDEX[h] for h in hands], dtype=np.int64))
+
+    def _locate(
+        self, removal: Removal, total: int, ace: bool, hand: Removal | None
+    ) -> tuple[Removal, int] | None:
+        """(extra cards out, index in `HANDS`) of a hand, or None for the recursive kernels.
+
+        ``hand`` None: the hand is ``removal`` when its cards make ``total``."""
+        if hand is None:
+            if hand_of(removal) != (total, bool(ace)):
+                return None
+            hand = removal
+        index = HAND_INDEX.get(hand)
+        if index is None:
+            return None
+        return tuple(a - b for a, b in zip(removal, hand, strict=True)), index
+
+    def _tabled(self, loc: tuple[Removal, int], bit: int) -> np.ndarray:
+        extra, index = loc
+        table = self._table(extra)
+        if not table.state[index] & bit:
+            self.fill(extra, np.array([index], dtype=np.int64))
+        return table.values[:, index]
 
     # ---- the shoe -------------------------------------------------------------------------
     def left(self, removal: Removal) -> np.ndarray:
         return self.cards if self.infinite else self.cards - np.array(removal, dtype=np.float64)
 
-    @staticmethod
-    def _code(removal: Removal) -> int:
-        return sum(n << (_kernels.CODE_BITS * r) for r, n in enumerate(removal))
+    def _code(self, removal: Removal) -> int:
+        return self._offset + removal_code(removal)
 
     def _args(self, removal: Removal) -> tuple[np.ndarray, np.ndarray, int]:
         return self.cards, np.array(removal, dtype=np.float64), self._code(removal)
@@ -158,25 +318,38 @@ class UpcardGame:
             return -1.0, 1.0
         return _kernels.stand_value(*self._args(removal), value, self._up_info, *self._memo)
 
-    def _hit_pair(self, removal: Removal, total: int, ace: bool) -> tuple[float, float]:
+    def _hit_pair(
+        self, removal: Removal, total: int, ace: bool, hand: Removal | None = None
+    ) -> tuple[float, float]:
+        loc = self._locate(removal, total, ace, hand)
+        if loc is not None:
+            values = self._tabled(loc, _kernels.ST_HIT)
+            return values[2], values[3]
         return _kernels.hit_value(
             *self._args(removal), total, ace, self._up_info, self._late, *self._memo, self._lmemo
         )
 
-    def _double_pair(self, removal: Removal, total: int, ace: bool) -> tuple[float, float]:
+    def _double_pair(
+        self, removal: Removal, total: int, ace: bool, hand: Removal | None = None
+    ) -> tuple[float, float]:
+        loc = self._locate(removal, total, ace, hand)
+        if loc is not None:
+            values = self._tabled(loc, _kernels.ST_DOUBLE)
+            return values[6], values[7]
         return _kernels.double_value(*self._args(removal), total, ace, self._up_info, *self._memo)
 
     def stand(self, removal: Removal, value: int) -> float:
         """EV of standing on ``value`` (the hand's cards are in ``removal``)."""
         return float(self._stand_pair(removal, value)[0])
 
-    def hit(self, removal: Removal, total: int, ace: bool) -> float:
-        """EV of taking one card and then playing on (three or more cards)."""
-        return float(self._hit_pair(removal, total, ace)[0])
+    def hit(self, removal: Removal, total: int, ace: bool, hand: Removal | None = None) -> float:
+        """EV of taking one card and then playing on (three or more cards); ``hand``: the
+        hand's own cards when ``removal`` holds more (a split hand)."""
+        return float(self._hit_pair(removal, total, ace, hand)[0])
 
-    def double(self, removal: Removal, total: int, ace: bool) -> float:
+    def double(self, removal: Removal, total: int, ace: bool, hand: Removal | None = None) -> float:
         """EV of doubling: one card, twice the stake."""
-        return float(self._double_pair(removal, total, ace)[0])
+        return float(self._double_pair(removal, total, ace, hand)[0])
 
     def surrender(self, removal: Removal) -> float:
         """Surrender, in the same space as the other values (see the module docstring)."""
@@ -185,13 +358,15 @@ class UpcardGame:
             return (b - 0.5) / (1.0 - b)
         return -0.5
 
-    def choose_two(self, removal: Removal, ctx: int, total: int, ace: bool) -> str:
+    def choose_two(
+        self, removal: Removal, ctx: int, total: int, ace: bool, hand: Removal | None = None
+    ) -> str:
         """The option a two-card hand (no split) is played with: best, or by the policy."""
         value, soft = hand_value(total, ace)
         if value >= 21:
             return STAND
         if self.policy is None:
-            opts = self.options(removal, total, ace, first=ctx == k.CTX_FIRST)
+            opts = self.options(removal, total, ace, first=ctx == k.CTX_FIRST, hand=hand)
             return max(opts, key=opts.__getitem__)
         act = self.policy.dec[ctx, int(soft), value, self.up]
         return {k.A_STAND: STAND, k.A_HIT: HIT, k.A_DOUBLE: DOUBLE}.get(int(act), SURRENDER)
@@ -265,7 +440,8 @@ class UpcardGame:
             if pair == ACE and not self.rules.hit_split_aces:
                 option = STAND
             else:
-                option = self.choose_two(removal, k.CTX_SPLIT, total, ace)
+                hand = add_card(add_card(EMPTY, pair), r)
+                option = self.choose_two(removal, k.CTX_SPLIT, total, ace, hand)
             dist, stake = self.final_totals(option, removal, total, ace)
             s1 += p * stake
             s2 += p * stake * stake
@@ -310,36 +486,40 @@ class UpcardGame:
         return n1, n2
 
     # ---- two-card hands -------------------------------------------------------------------
-    def options(self, removal: Removal, total: int, ace: bool, *, first: bool) -> dict[str, float]:
+    def options(
+        self, removal: Removal, total: int, ace: bool, *, first: bool, hand: Removal | None = None
+    ) -> dict[str, float]:
         """Every allowed option's EV for a two-card hand (no split); ``removal`` holds every
-        card out of the shoe, the hand's own among them."""
+        card out of the shoe, the hand's own (``hand``, when not all of them) among them."""
         value, soft = hand_value(total, ace)
         out = {STAND: self.stand(removal, value)}
         if value < 21:
-            out[HIT] = self.hit(removal, total, ace)
+            out[HIT] = self.hit(removal, total, ace, hand)
             das = first or self.rules.double_after_split
             if das and may_double_on(self.rules, soft, value):
-                out[DOUBLE] = self.double(removal, total, ace)
+                out[DOUBLE] = self.double(removal, total, ace, hand)
         if first and self.rules.surrender != "none":
             out[SURRENDER] = self.surrender(removal)
         return out
 
-    def _play_two(self, removal: Removal, ctx: int, total: int, ace: bool) -> float:
+    def _play_two(
+        self, removal: Removal, ctx: int, total: int, ace: bool, hand: Removal | None = None
+    ) -> float:
         """Value of a two-card hand without splitting, by the policy or optimally."""
         value, soft = hand_value(total, ace)
         if value >= 21:
             return self.stand(removal, value)
         if self.policy is None:
             first = ctx == k.CTX_FIRST
-            opts = self.options(removal, total, ace, first=first)
+            opts = self.options(removal, total, ace, first=first, hand=hand)
             return max(opts.values())
         act = self.policy.dec[ctx, int(soft), value, self.up]
         if act == k.A_STAND:
             return self.stand(removal, value)
         if act == k.A_HIT:
-            return self.hit(removal, total, ace)
+            return self.hit(removal, total, ace, hand)
         if act == k.A_DOUBLE:
-            return self.double(removal, total, ace)
+            return self.double(removal, total, ace, hand)
         return self.surrender(removal)
 
     # ---- splits ---------------------------------------------------------------------------
@@ -358,7 +538,9 @@ class UpcardGame:
         ace = pair == ACE or second == ACE
         if pair == ACE and not self.rules.hit_split_aces:
             return self.stand(removal, hand_value(total, ace)[0])
-        return self._play_two(removal, k.CTX_SPLIT, total, ace)
+        return self._play_two(
+            removal, k.CTX_SPLIT, total, ace, add_card(add_card(EMPTY, pair), second)
+        )
 
     def split(self, pair: int) -> float:
         """EV of splitting a pair of rank index ``pair`` (the sum over all resulting hands)."""
@@ -374,6 +556,14 @@ class UpcardGame:
                 for _ in range(hands):
                     base = add_card(base, pair)
                 probs = self.draw_probabilities(base)
+                if not (pair == ACE and not self.rules.hit_split_aces):
+                    hands_out = [
+                        add_card(add_card(EMPTY, pair), r) for r in range(10) if probs[r] > 0
+                    ]
+                    self.prefill(
+                        tuple(b - h for b, h in zip(base, add_card(EMPTY, pair), strict=True)),
+                        hands_out,
+                    )
                 others = 0.0
                 for r in range(10):
                     if r != pair and probs[r] > 0.0:
@@ -405,6 +595,8 @@ class UpcardGame:
 
         value = expected(2, 2)
         self._split[pair] = value
+        for extra in [e for e in self._tables if e != EMPTY]:
+            del self._tables[extra]  # a pair's tables serve only its split (memory)
         return value
 
     # ---- the first decision ---------------------------------------------------------------
