@@ -323,6 +323,75 @@ def new_memo():
     return Dict.empty(key_type=types.int64, value_type=types.float64[:])
 
 
+BLOCK = 64  # removals per batch of `_forward_block`: the mass table stays in cache
+
+
+@njit(cache=True, error_model="numpy")
+def _forward_block(counts, n, drawn, ndrawn, trans, exclude, mass, out):
+    """`_forward` for many finite shoes at once (``counts[rank, j]``, ``n[j]``), lane by lane
+    the same operations, so each row is `_forward`'s to the last bit; the inner loop runs over
+    the shoes and vectorises. A transition `_forward` skips adds an exact +0.0 here."""
+    kk = counts.shape[1]
+    states = trans.shape[0]
+    mass[:, :kk] = 0.0
+    mass[0, :kk] = 1.0
+    out[:, :kk] = 0.0
+    denom = np.empty(kk)
+    for i in range(states):
+        first = i == 0 and exclude >= 0
+        nd = ndrawn[i]
+        for j in range(kk):
+            denom[j] = n[j] - nd
+        if first:
+            for j in range(kk):
+                denom[j] -= counts[exclude, j]
+        for r in range(10):
+            if first and r == exclude:
+                continue
+            dr = drawn[i, r]
+            t = trans[i, r]
+            dest = mass[t] if t >= 0 else out[-t - 1]
+            src = mass[i]
+            cr = counts[r]
+            for j in range(kk):
+                left = cr[j] - dr
+                p = src[j] * left / denom[j]
+                dest[j] += p if left > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _dealer_rows_batch(
+    cards, extra, extra_code, idx, removals, codes, up_info, gd, gn, gt, dmemo, rows,
+):  # fmt: skip
+    """Put the dealer's rows of hands ``idx`` (with ``extra`` out too) into ``dmemo`` and
+    ``rows[idx]``, in blocks of `BLOCK`: the values `_dealer_row` gives one at a time."""
+    states = gt.shape[0]
+    mass = np.empty((states, BLOCK))
+    out = np.empty((OUTCOMES, BLOCK))
+    counts = np.empty((10, BLOCK))
+    n = np.empty(BLOCK)
+    row = np.empty(10)
+    keys = np.empty(BLOCK, dtype=np.int64)
+    m = idx.shape[0]
+    for start in range(0, m, BLOCK):
+        kk = min(BLOCK, m - start)
+        for j in range(kk):
+            i = idx[start + j]
+            for r in range(10):
+                row[r] = cards[r] - (extra[r] + removals[i, r])
+            n[j] = row.sum()
+            for r in range(10):
+                counts[r, j] = row[r]
+            keys[j] = extra_code + codes[i]
+        _forward_block(counts[:, :kk], n[:kk], gd, gn, gt, up_info[2], mass, out)
+        for j in range(kk):
+            res = np.empty(OUTCOMES)
+            for o in range(OUTCOMES):
+                res[o] = out[o, j]
+                rows[idx[start + j], o] = out[o, j]
+            dmemo[keys[j]] = res
+
+
 # ---- whole tables of hands ----------------------------------------------------------------
 # The recursion above keys every hand on a typed dict, which costs more than the arithmetic.
 # `fill_table` walks the same hands as dense arrays over `basic_strategy.HANDS` (hands ordered
@@ -354,6 +423,8 @@ def fill_table(
         lo = min(lo, root)
     keep_probs = probs_out.shape[0] == k
     removal = np.empty(10)
+    probs_at = np.empty((k, 10))  # draw chances of the hands expanded in this call
+    rows = np.empty((k, OUTCOMES))  # the dealer's rows of the hands valued in this call
     for i in range(lo, k):  # forward: mark what the roots reach
         nd = need[i]
         if nd == 0:
@@ -371,12 +442,34 @@ def fill_table(
             for r in range(10):
                 removal[r] = extra[r] + removals[i, r]
             probs = _draw_probs(cards, removal, up_info)
+            probs_at[i] = probs
             if keep_probs and nd & ST_DOUBLE:
                 probs_out[i] = probs
             for r in range(10):
                 c = children[i, r]
                 if probs[r] > 0.0 and c >= 0:
                     need[c] |= ST_LATER
+    # the dealer's rows: one look-up a hand, the missing ones computed in blocks
+    infinite = up_info[1] == 1
+    if infinite:
+        shared = _dealer_row(cards, removal, 0, up_info, gd, gn, gt, dmemo)
+    missing = np.empty(k - lo, dtype=np.int64)
+    m = 0
+    absent = np.empty(0)
+    for i in range(lo, k):
+        if need[i] == 0 or state[i] & ST_LATER:
+            continue
+        row = shared if infinite else dmemo.get(extra_code + codes[i], absent)
+        if row.shape[0] == 0:
+            missing[m] = i
+            m += 1
+        else:
+            rows[i] = row
+    if m > 0:
+        _dealer_rows_batch(
+            cards, extra, extra_code, missing[:m], removals, codes, up_info, gd, gn, gt, dmemo,
+            rows,
+        )  # fmt: skip
     for i in range(k - 1, lo - 1, -1):  # backward: values from the children's
         nd = need[i]
         st = state[i]
@@ -386,15 +479,12 @@ def fill_table(
         ace = aces[i]
         soft = ace and total <= 11
         value = total + 10 if soft else total
-        for r in range(10):
-            removal[r] = extra[r] + removals[i, r]
-        code = extra_code + codes[i]
         if not st & ST_LATER:
-            row = _dealer_row(cards, removal, code, up_info, gd, gn, gt, dmemo)
+            row = rows[i]
             values[0, i] = _stand_ev(row, value)
             values[1, i] = 1.0 - _push(row, value)
         if value < 21 and (nd & (ST_HIT | ST_DOUBLE)) & ~st:
-            probs = _draw_probs(cards, removal, up_info)
+            probs = probs_at[i]
             if nd & ST_HIT and not st & ST_HIT:
                 hit = 0.0
                 hit2 = 0.0
