@@ -115,6 +115,27 @@ def _draw_probs(cards, removal, up_info):
 
 
 @njit(cache=True)
+def _draw_probs_into(cards, extra, hand, up_info, probs):
+    """`_draw_probs` for ``extra`` and ``hand`` out, into ``probs``: the same operations in
+    the same order (a sum from 0.0 rank by rank, as numpy's sum in numba), no allocation."""
+    infinite = up_info[1] == 1
+    n = 0.0
+    for r in range(10):
+        left = cards[r] if infinite else cards[r] - (extra[r] + hand[r])
+        probs[r] = left
+        n += left
+    b = probs[up_info[3]] if up_info[3] >= 0 else 0.0
+    for r in range(10):
+        probs[r] = probs[r] / n
+    bj = up_info[3]
+    if bj >= 0 and not infinite:
+        scale = 1.0 / (1.0 - b / n)
+        for r in range(10):
+            after = b - 1.0 if r == bj else b
+            probs[r] *= (1.0 - after / (n - 1.0)) * scale
+
+
+@njit(cache=True)
 def _push(row, value):
     return row[value - 17] if 17 <= value <= 21 else 0.0
 
@@ -406,14 +427,15 @@ ST_DOUBLE = 4  # the double value is known
 @njit(cache=True)
 def fill_table(
     cards, extra, extra_code, roots, up_info, late_table, removals, codes, totals, aces,
-    children, gd, gn, gt, dmemo, state, values, probs_out,
+    children, gd, gn, gt, dmemo, state, values, probs_out, probs_at, rows,
 ):  # fmt: skip
     """Fill ``values`` for ``roots`` (stand, hit, double) and the hands they reach.
 
     ``values[:, i]`` is (stand, stand², hit, hit², later, later², double, double²) of hand i
     with ``extra`` out of the shoe as well; ``state[i]`` says which are known (``ST_*``).
     Hands after the first card are played by ``late_table`` as in `later_value`.
-    ``probs_out`` (rows of 10, or one row to ignore) gets the roots' draw chances.
+    ``probs_out`` (rows of 10, or one row to ignore) gets the roots' draw chances;
+    ``probs_at`` and ``rows`` are scratch space (one row of 10 and of 7 a hand).
     """
     k = removals.shape[0]
     need = np.zeros(k, dtype=np.uint8)
@@ -423,8 +445,6 @@ def fill_table(
         lo = min(lo, root)
     keep_probs = probs_out.shape[0] == k
     removal = np.empty(10)
-    probs_at = np.empty((k, 10))  # draw chances of the hands expanded in this call
-    rows = np.empty((k, OUTCOMES))  # the dealer's rows of the hands valued in this call
     for i in range(lo, k):  # forward: mark what the roots reach
         nd = need[i]
         if nd == 0:
@@ -439,10 +459,8 @@ def fill_table(
             nd |= ST_HIT
             need[i] = nd
         if (nd & ST_HIT and not state[i] & ST_HIT) or (nd & ST_DOUBLE and not state[i] & ST_DOUBLE):
-            for r in range(10):
-                removal[r] = extra[r] + removals[i, r]
-            probs = _draw_probs(cards, removal, up_info)
-            probs_at[i] = probs
+            probs = probs_at[i]
+            _draw_probs_into(cards, extra, removals[i], up_info, probs)
             if keep_probs and nd & ST_DOUBLE:
                 probs_out[i] = probs
             for r in range(10):

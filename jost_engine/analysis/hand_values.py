@@ -217,6 +217,11 @@ class UpcardGame:
         return 0
 
     @cached_property
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Working space of `fill` (draw chances, dealer's rows), allocated once."""
+        return np.empty((len(HANDS), 10)), np.empty((len(HANDS), _kernels.OUTCOMES))
+
+    @cached_property
     def _lmemo(self) -> Any:
         """(EV, E[result²]) of hands of three or more cards, by cards out and total (for the
         recursive kernels; the tables of `_table` serve the common paths)."""
@@ -245,7 +250,7 @@ class UpcardGame:
         _kernels.fill_table(
             self.cards, table.extra, table.code, roots, self._up_info, self._late, a.removals,
             a.codes, a.totals, a.aces, a.children, *self._memo, table.state, table.values,
-            _NO_PROBS if probs_out is None else probs_out,
+            _NO_PROBS if probs_out is None else probs_out, *self._scratch,
         )  # fmt: skip
         return table
 
@@ -542,6 +547,28 @@ class UpcardGame:
             removal, k.CTX_SPLIT, total, ace, add_card(add_card(EMPTY, pair), second)
         )
 
+    def _best_split_hands(self, pair: int, hands: int, probs: np.ndarray) -> dict[int, float]:
+        """`_split_hand` of every second card r (``probs[r] > 0``) with ``hands`` pair cards
+        dealt, read off one filled table, when the hands are played best; else empty."""
+        if self.policy is not None or (pair == ACE and not self.rules.hit_split_aces):
+            return {}
+        seconds = [r for r in range(10) if probs[r] > 0.0]
+        extra = (*((0,) * pair), hands - 1, *((0,) * (9 - pair)))
+        index = {r: HAND_INDEX[add_card(add_card(EMPTY, pair), r)] for r in seconds}
+        table = self.fill(extra, np.array(list(index.values()), dtype=np.int64))
+        values = table.values
+        out = {}
+        for r in seconds:
+            i = index[r]
+            value, soft = hand_value(pair + r + 2, pair == ACE or r == ACE)
+            v = values[0, i]  # as `_play_two`: stand on 21, else the best of the options
+            if value < 21:
+                v = max(v, values[2, i])
+                if self.rules.double_after_split and may_double_on(self.rules, soft, value):
+                    v = max(v, values[6, i])
+            out[r] = float(v)
+        return out
+
     def split(self, pair: int) -> float:
         """EV of splitting a pair of rank index ``pair`` (the sum over all resulting hands)."""
         cached = self._split.get(pair)
@@ -556,21 +583,17 @@ class UpcardGame:
                 for _ in range(hands):
                     base = add_card(base, pair)
                 probs = self.draw_probabilities(base)
-                if not (pair == ACE and not self.rules.hit_split_aces):
-                    hands_out = [
-                        add_card(add_card(EMPTY, pair), r) for r in range(10) if probs[r] > 0
-                    ]
-                    self.prefill(
-                        tuple(b - h for b, h in zip(base, add_card(EMPTY, pair), strict=True)),
-                        hands_out,
-                    )
+                best = self._best_split_hands(pair, hands, probs)
                 others = 0.0
                 for r in range(10):
                     if r != pair and probs[r] > 0.0:
-                        others += probs[r] * self._split_hand(add_card(base, r), pair, r)
+                        v = best[r] if best else self._split_hand(add_card(base, r), pair, r)
+                        others += probs[r] * v
                 same = 0.0
                 if probs[pair] > 0.0:
-                    same = self._split_hand(add_card(base, pair), pair, pair)
+                    same = (
+                        best[pair] if best else self._split_hand(add_card(base, pair), pair, pair)
+                    )
                 per_hands[hands] = (float(probs[pair]), others, same)
             return per_hands[hands]
 
