@@ -75,7 +75,10 @@ def dealer_table(rules: Rules) -> dict[str, dict[str, float]]:
 
 
 def effects_of_removal(
-    rules: Rules, policy: Policy | None = None, dealer_memos: dict[int, Any] | None = None
+    rules: Rules,
+    policy: Policy | None = None,
+    dealer_memos: dict[int, Any] | None = None,
+    base: float | None = None,
 ) -> dict[str, float]:
     """Change in the game's EV when one card of each rank leaves the full shoe.
 
@@ -83,7 +86,8 @@ def effects_of_removal(
     published tables do; a policy keeps playing that chart. The eleven analyses share the
     dealer's odds (``dealer_memos``, per up card, of this rules' full shoe): their memo keys
     name the cards out of the full shoe, so a hand of the smaller shoe meets the odds of the
-    same hand plus the missing card in the full one.
+    same hand plus the missing card in the full one. ``base``: the full shoe's EV under the
+    same play, when the caller has it (one analysis fewer).
     """
     if rules.infinite_deck:
         raise ValueError(
@@ -93,7 +97,8 @@ def effects_of_removal(
     for up in UP_VALUES:
         memos.setdefault(up, new_dealer_memo())
     shoe = full_shoe(rules)
-    base = game_value(rules, policy, shoe, dealer_memos=memos).ev
+    if base is None:
+        base = game_value(rules, policy, shoe, dealer_memos=memos).ev
     out = {}
     for r, name in enumerate(RANKS_BY_VALUE):
         smaller = shoe.copy()
@@ -213,7 +218,7 @@ def analyze(
     basic_game = game_value(rules, policy, dealer_memos=memos, moments=True)
     composition, basic = composition_game.ev, basic_game.ev
     eor = (
-        effects_of_removal(rules, dealer_memos=memos)
+        effects_of_removal(rules, dealer_memos=memos, base=composition)
         if removal and not rules.infinite_deck
         else None
     )
