@@ -250,38 +250,6 @@ def draw_probabilities(cards, removal, up_info):
 
 
 @njit(cache=True)
-def sweep_hands(
-    cards, removals, codes, totals, aces, twocard, up_info, late_table, gd, gn, gt, dmemo, lmemo,
-):  # fmt: skip
-    """Stand, hit and (for two-card hands) double values of many hands, and their draw chances.
-
-    One call for every hand of a policy-iteration step, so the Python side only adds up.
-    """
-    k = removals.shape[0]
-    stand = np.zeros(k)
-    hit = np.zeros(k)
-    dbl = np.full(k, np.nan)
-    probs = np.zeros((k, 10))
-    for i in range(k):
-        removal = removals[i].copy()
-        total = totals[i]
-        ace = aces[i]
-        value = total + 10 if (ace and total <= 11) else total
-        row = _dealer_row(cards, removal, codes[i], up_info, gd, gn, gt, dmemo)
-        stand[i] = _stand_ev(row, value)
-        if value >= 21:
-            hit[i] = stand[i]
-            continue
-        probs[i] = _draw_probs(cards, removal, up_info)
-        hit[i] = hit_value(cards, removal, codes[i], total, ace, up_info, late_table, gd, gn, gt,
-                           dmemo, lmemo)[0]  # fmt: skip
-        if twocard[i]:
-            dbl[i] = double_value(cards, removal, codes[i], total, ace, up_info, gd, gn, gt,
-                                  dmemo)[0]  # fmt: skip
-    return stand, hit, dbl, probs
-
-
-@njit(cache=True)
 def propagate_reach(reach, children, probs, hits):
     """Carry each hand's chance of being played on to the hands one card bigger.
 

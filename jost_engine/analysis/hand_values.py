@@ -87,7 +87,7 @@ HAND_INDEX = {h: i for i, h in enumerate(HANDS)}  # a hand's row in the arrays b
 
 @dataclass(frozen=True)
 class _HandArrays:
-    """`HANDS` as the arrays the compiled sweep reads, built once."""
+    """`HANDS` as the arrays `_kernels.fill_table` reads, built once."""
 
     removals: np.ndarray
     codes: np.ndarray
