@@ -17,7 +17,6 @@ from typing import Any
 
 from user_terminal.errors import JostError
 from user_terminal.home import history_dir, write_atomic
-from user_terminal.render import format_percent
 
 
 @dataclass(frozen=True)
@@ -35,17 +34,6 @@ class Run:
     @property
     def run_id(self) -> str:
         return self.path.stem
-
-
-#: The columns a kept run is listed under, by ``jost history list`` and the TUI's History; the
-#: id (to copy into other commands) last, so the game's name fits 80 columns before it.
-COLUMNS = ("When", "Where", "Rounds", "EV/bet", "Game", "Id")
-
-
-def listed(run: Run) -> tuple[str, ...]:
-    """A kept run's row under ``COLUMNS``: one wording for the CLI and the TUI."""
-    ev = "—" if run.ev is None else format_percent(run.ev, 3, signed=True)
-    return (run.at[:19].replace("T", " "), run.where, f"{run.rounds:,}", ev, run.name, run.run_id)
 
 
 def record(

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jost_engine import ConfigError, parse_config
-from user_terminal import history
+from user_terminal import history, history_table
 from user_terminal.errors import JostError, reported
 from user_terminal.prompts import ask, interactive
 from user_terminal.render import render_summary
@@ -46,12 +46,12 @@ def list_runs(
         typer.echo(json.dumps({"runs": rows}, indent=2, ensure_ascii=False))
         return
     table = Table(box=box.SIMPLE_HEAD)
-    for column in history.COLUMNS:
+    for column in history_table.COLUMNS:
         table.add_column(
             column, **({"overflow": "fold"} if column == "Game" else {"no_wrap": True})
         )
     for r in found:
-        table.add_row(*history.listed(r))
+        table.add_row(*history_table.listed(r))
     Console(width=max(120, Console().width)).print(table)
     typer.echo(f"{len(found)} run(s) in {history.history_dir()}", err=True)
 

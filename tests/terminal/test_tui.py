@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.terminal.fake_service import URL, FakeService, install
-from user_terminal import game_run, history
+from user_terminal import game_run, history, history_table
 from user_terminal.profiles_store import ProfileStore
 from user_terminal.remote import ServiceClient
 from user_terminal.tui.app import JostApp
@@ -194,8 +194,8 @@ async def test_a_local_run_shows_its_result_and_is_kept_in_history(store, jost_h
         text = screen_text(app)
         (run,) = history.runs()
         table = app.query_one(HistoryPane)  # jost history list's columns and wording
-        assert [str(c.label) for c in table.columns.values()] == list(history.COLUMNS)
-        assert table.get_row_at(0) == list(history.listed(run))
+        assert [str(c.label) for c in table.columns.values()] == list(history_table.COLUMNS)
+        assert table.get_row_at(0) == list(history_table.listed(run))
         assert "EV/bet" in text and "20,000" in text and "six_deck_s17 · basic" in text
 
 
