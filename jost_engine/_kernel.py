@@ -81,6 +81,68 @@ def _split_count(rc):
 
 
 @njit(cache=True)
+def _tc_tables(shoe, irc, asc, tc_mul, tc_den, rounding):
+    """Per cards remaining, the true count's division as a multiply and a shift, exactly.
+
+    ``floor(x / d)`` for ``0 <= x < 2**N`` is ``(x * M) >> S`` with ``S = N + ceil(log2 d)``
+    and ``M = ceil(2**S / d)`` (Granlund and Montgomery, 1994), so the table holds, per
+    ``r``: an offset ``K * d`` (plus ``d`` for rounding to nearest) that makes the numerator
+    non-negative, ``M``, ``S`` and ``K``. The numerator's bound comes from the shoe's tags
+    (no count can exceed the initial count plus every tag's size): with the config's limits
+    (tags within ±4, counts within ±1000) it stays near ``2**25``, so every product fits in 64
+    bits. Returns the table and the numerator's factor (2 when rounding to nearest).
+    """
+    if asc == 1:
+        # an ace side count: the betting and the playing count (both times 13) are packed
+        bet, play = _split_count(irc)
+        bound_bet = abs(bet) + 1
+        bound_play = abs(play) + 13
+        for c in shoe:
+            bet, play = _split_count(c >> 4)
+            bound_bet += abs(bet) + 1
+            bound_play += abs(play) + 13
+        bound = max(bound_bet, bound_play)
+    else:
+        bound = abs(irc)
+        for c in shoe:
+            bound += abs(c >> 4)
+    a = 2 if rounding == 2 else 1
+    nb = bound * tc_mul * a
+    m = tc_den.size
+    tab = np.zeros(4 * m, np.int64)
+    dmax = 1
+    for r in range(m):
+        dmax = max(dmax, a * tc_den[r])
+    bits = 1
+    while (1 << bits) <= 2 * nb + 2 * dmax + 2:
+        bits += 1
+    if bits > 30:  # the config's limits on tags and counts keep it near 2**25
+        raise ValueError("counts too large for the kernel's exact true count")
+    for r in range(m):
+        d = a * tc_den[r]
+        lg = 0
+        while (1 << lg) < d:
+            lg += 1
+        sh = bits + lg
+        k = nb // d + 1
+        tab[4 * r] = k * d + (tc_den[r] if rounding == 2 else 0)
+        tab[4 * r + 1] = ((1 << sh) + d - 1) // d
+        tab[4 * r + 2] = sh
+        tab[4 * r + 3] = k
+    return tab, a
+
+
+@njit(cache=True)
+def _tc_fast(num, r, tab, rounding):
+    """The true count of numerator ``num`` (the count times the multiplier, times 2 when
+    rounding to nearest) with ``r`` cards remaining, from `_tc_tables`."""
+    i = 4 * r
+    if rounding == 1 and num < 0:  # truncation: toward zero
+        return tab[i + 3] - (((tab[i] - num) * tab[i + 1]) >> tab[i + 2])
+    return (((num + tab[i]) * tab[i + 1]) >> tab[i + 2]) - tab[i + 3]
+
+
+@njit(cache=True)
 def _early_surrender(p1, p2, up, max_hands, dec, pairs, dev_first, pair_first, devs, idx_on, tc):
     """Whether a two-card hand surrenders early (before the dealer checks): pairs by the pair
     table, the rest by the hand's total, each with its index plays."""
@@ -105,14 +167,22 @@ _REJECT_BELOW = np.array([0] + [(2**32 - m) % m for m in range(1, 52 * 8 + 1)], 
 
 
 @njit(cache=True)
-def _pick(i, n, s0, s1, s2, s3):
-    """A uniform position in ``[i, n)`` for Fisher-Yates step ``i``, and the new RNG state.
+def _fisher_yates(shoe, lo, hi, n, rng):
+    """Fisher-Yates steps ``lo`` … ``hi - 1`` of the lazy shuffle, the RNG state in ``rng``.
 
-    xoshiro256** then Lemire's bounded integer with rejection, so every card is exactly
-    equally likely. Scalars only: the compiler inlines it and nothing is reference-counted.
+    Each step draws xoshiro256** and takes Lemire's bounded integer with rejection, so every
+    card is exactly equally likely. The state lives in locals for the whole run of steps and
+    the step counts down the cards left (``m``) beside the position, so the loop body is the
+    RNG, one multiply and the swap (it is about 40% of a flat round's instructions).
     """
-    m = np.uint64(n - i)
-    while True:
+    s0 = rng[0]
+    s1 = rng[1]
+    s2 = rng[2]
+    s3 = rng[3]
+    p = np.uint64(lo)
+    end = np.uint64(hi)
+    m = np.uint64(n - lo)
+    while p < end:
         x = ((s1 * np.uint64(5)) << np.uint64(7) | (s1 * np.uint64(5)) >> np.uint64(57)) * (
             np.uint64(9)
         )
@@ -125,19 +195,31 @@ def _pick(i, n, s0, s1, s2, s3):
         s3 = (s3 << np.uint64(45)) | (s3 >> np.uint64(19))
         prod = (x >> np.uint64(32)) * m
         low = prod & _MASK32
-        if low >= m or low >= _REJECT_BELOW[m]:
-            return np.uint64(i) + (prod >> np.uint64(32)), s0, s1, s2, s3
+        if low < m and low < _REJECT_BELOW[m]:
+            continue  # rejected (rare): draw again for the same step
+        # unsigned positions: no negative-index fix-ups in the hottest loop
+        j = p + (prod >> np.uint64(32))
+        c = shoe[j]
+        shoe[j] = shoe[p]
+        shoe[p] = c
+        p += np.uint64(1)
+        m -= np.uint64(1)
+    rng[0] = s0
+    rng[1] = s1
+    rng[2] = s2
+    rng[3] = s3
 
 
 @njit(cache=True)
-def _shuffle_ahead(shoe, n, block, irc, need, pos, ready, rc, start, shuffles, s0, s1, s2, s3):
+def _shuffle_ahead(shoe, rng, n, block, irc, need, pos, ready, rc, start, shuffles):
     """Extend the shuffled prefix so that ``need`` more cards can be dealt.
 
     Called when the shuffled prefix runs short: before a round (for the deal and most of its
-    draws, a block at a time) and, rarely, in the middle of one. The shoe state travels as plain
-    integers and comes back as a tuple, so only the shoe array crosses the call. When the shoe
-    runs out in the middle of a round, the discards of earlier rounds are reshuffled: the
-    round's cards move to the front, the count restarts, and dealing continues from the rest.
+    draws, whole blocks at a time) and, rarely, in the middle of one. The shoe state travels as
+    plain integers and comes back as a tuple; the RNG state stays in ``rng`` (only this function
+    draws, so the round loop carries none of it). When the shoe runs out in the middle of a
+    round, the discards of earlier rounds are reshuffled: the round's cards move to the front,
+    the count restarts, and dealing continues from the rest.
     """
     if pos + need > n:
         k = n - start
@@ -150,39 +232,27 @@ def _shuffle_ahead(shoe, n, block, irc, need, pos, ready, rc, start, shuffles, s
         rc = irc
         start = 0
         shuffles += 1
-    while ready < pos + need:
-        stop = min(n, ready + block)
-        for i in range(ready, stop):
-            # unsigned positions: no negative-index fix-ups in the hottest loop
-            j, s0, s1, s2, s3 = _pick(i, n, s0, s1, s2, s3)
-            iu = np.uint64(i)
-            c = shoe[j]
-            shoe[j] = shoe[iu]
-            shoe[iu] = c
+    if ready < pos + need:
+        # whole blocks from ``ready`` (the card sequence depends on where the shuffle stops)
+        stop = min(n, ready + block * ((pos + need - ready + block - 1) // block))
+        _fisher_yates(shoe, ready, stop, n, rng)
         ready = stop
-    return pos, ready, rc, start, shuffles, s0, s1, s2, s3
+    return pos, ready, rc, start, shuffles
 
 
 @njit(cache=True)
-def _store(ss, rng, pos, ready, rc, start, shuffles, s0, s1, s2, s3):
-    """Hand the main loop's local shoe and RNG state to the rare paths."""
+def _store(ss, pos, ready, rc, start, shuffles):
+    """Hand the main loop's local shoe state to the rare paths."""
     ss[S_POS] = pos
     ss[S_READY] = ready
     ss[S_RC] = rc
     ss[S_ROUND_START] = start
     ss[S_SHUFFLES] = shuffles
-    rng[0] = s0
-    rng[1] = s1
-    rng[2] = s2
-    rng[3] = s3
 
 
 @njit(cache=True)
-def _load(ss, rng):
-    return (
-        ss[S_POS], ss[S_READY], ss[S_RC], ss[S_ROUND_START], ss[S_SHUFFLES],
-        rng[0], rng[1], rng[2], rng[3],
-    )  # fmt: skip
+def _load(ss):
+    return ss[S_POS], ss[S_READY], ss[S_RC], ss[S_ROUND_START], ss[S_SHUFFLES]
 
 
 @njit(cache=True)
@@ -190,11 +260,10 @@ def _draw(shoe, rng, ss, prm):
     """One card for the rare paths (splits, other seats): shoe state in ``ss``, RNG in ``rng``."""
     if ss[S_POS] >= ss[S_READY]:
         state = _shuffle_ahead(
-            shoe, prm[P_NCARDS], prm[P_BLOCK], prm[P_IRC], 1,
+            shoe, rng, prm[P_NCARDS], prm[P_BLOCK], prm[P_IRC], 1,
             ss[S_POS], ss[S_READY], ss[S_RC], ss[S_ROUND_START], ss[S_SHUFFLES],
-            rng[0], rng[1], rng[2], rng[3],
         )  # fmt: skip
-        _store(ss, rng, *state)
+        _store(ss, *state)
     code = shoe[ss[S_POS]]
     ss[S_POS] += 1
     ss[S_RC] += code >> 4
@@ -393,6 +462,7 @@ O_LOSS = 3
 O_BUST = 4  # a loss, and a bust
 O_WIN = 5
 N_OUTCOMES = 6
+N_CLASSES = 4 * N_OUTCOMES  # a common round's class: dealer blackjack × doubled × outcome
 
 # Which features a game plays decides which compiled loop it runs (see `round_loop`).
 MULTI = 0  # seats after our first spot: our other spots, other players
@@ -505,6 +575,8 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
         n_ruined = 0
         n_out = 0
         tc_rounding = prm[P_TC_ROUNDING]
+        tc_tab, tc_a = _tc_tables(shoe, irc, prm[P_ASC], tc_mul, tc_den, tc_rounding)
+        tc_num = tc_mul * tc_a
         block = prm[P_BLOCK]
         n_tc = 2 * tc_max + 1  # bet_by_tc holds the bets, then the spots, per true count
         deal_one = 2 * (others + 1) + 1 + peek  # cards of the initial deal with one spot
@@ -528,7 +600,7 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
         n_split = 0
         n_ins = 0
         n_dbj = 0
-        pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+        pos, ready, rc, round_start, shuffles = _load(ss)
 
         h = np.empty(H_STRIDE, np.int64)  # our (first) spot's final hands, after a split
         o = np.empty(H_STRIDE, np.int64)  # another player's
@@ -546,6 +618,9 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
         money[O_BUST] = -scale
         money[O_WIN] = scale
         outcomes = np.zeros(N_OUTCOMES, np.int64)
+        # the common rounds (one hand, no insurance, no other spot), counted by true count and
+        # class: (dealer blackjack, doubled, outcome)
+        hist = np.zeros(n_tc * N_CLASSES, np.int64)
 
         for r in range(n_rounds):
             # ---- shuffle, count and bet: all before the round's first card
@@ -562,7 +637,7 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
             if asc == 1:
                 rc_bet = (rc + ASC_HALF) >> ASC_SHIFT  # the ace-adjusted count, times 13
             left = _u(remaining)
-            tc = _true_count(rc_bet, tc_mul, tc_den[left], tc_inv[left], tc_rounding)
+            tc = _tc_fast(rc_bet * tc_num, left, tc_tab, tc_rounding)
             if tc > tc_max:
                 tc = tc_max
             elif tc < -tc_max:
@@ -592,9 +667,9 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
             round_start = pos
             if pos + lookahead > ready:
                 # shuffle ahead the deal's cards and most rounds' draws, in one call
-                pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _shuffle_ahead(
-                    shoe, n, block, irc, max(deal, min(lookahead, n - pos)),
-                    pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
+                pos, ready, rc, round_start, shuffles = _shuffle_ahead(
+                    shoe, rng, n, block, irc, max(deal, min(lookahead, n - pos)),
+                    pos, ready, rc, round_start, shuffles,
                 )  # fmt: skip
             # every dealt card joins the running count as it is dealt (read before next round)
             c = shoe[_u(pos)]
@@ -636,7 +711,7 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
                 rc_play = rc - hole_tag
                 if asc == 1:
                     rc_play = _split_count(rc_play)[1]  # index plays: the ace-neutral count
-                tc_play = _true_count(rc_play, tc_mul, tc_den[unseen], tc_inv[unseen], tc_rounding)
+                tc_play = _tc_fast(rc_play * tc_num, _u(unseen), tc_tab, tc_rounding)
 
             net = 0
             nh = 1
@@ -709,12 +784,12 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
                         elif pa == PAIR_SURRENDER and surrender == 1:
                             late_out = True
                     if split_now:
-                        _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
+                        _store(ss, pos, ready, rc, round_start, shuffles)
                         nh = _play_seat(
                             shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs,
                             tc_play, idx_on, up, p1, p2, h, 0,
                         )  # fmt: skip
-                        pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+                        pos, ready, rc, round_start, shuffles = _load(ss)
                         if nh == 1:  # nothing split after all: back to the one hand
                             hv = h[0]
                             hm = h[H_MULT]
@@ -738,10 +813,10 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
                                 hf = F_SURRENDER
                                 break
                             if pos >= ready:
-                                (pos, ready, rc, round_start, shuffles, s0, s1, s2, s3) = (
+                                (pos, ready, rc, round_start, shuffles) = (
                                     _shuffle_ahead(
-                                        shoe, n, block, irc, 1,
-                                        pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
+                                        shoe, rng, n, block, irc, 1,
+                                        pos, ready, rc, round_start, shuffles,
                                     )
                                 )  # fmt: skip
                             c = shoe[_u(pos)]
@@ -806,7 +881,7 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
                                     pa, pair_first[_pi(CTX_FIRST, a, up)], tc_play, devs
                                 )
                         if pa != 0:
-                            _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
+                            _store(ss, pos, ready, rc, round_start, shuffles)
                             if ours:
                                 on = _play_seat(
                                     shoe, rng, ss, prm, dec, pairs, dev_first, pair_first, devs,
@@ -828,7 +903,7 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
                                     if o[H_FLAG + k] == F_STAND:
                                         others_live = True
                                         others_total = True
-                            pos, ready, rc, round_start, shuffles, s0, s1, s2, s3 = _load(ss, rng)
+                            pos, ready, rc, round_start, shuffles = _load(ss)
                             continue
                         total_s = a + b
                         ace_s = a == 1 or b == 1
@@ -850,10 +925,10 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
                                 flag = F_SURRENDER
                                 break
                             if pos >= ready:
-                                (pos, ready, rc, round_start, shuffles, s0, s1, s2, s3) = (
+                                (pos, ready, rc, round_start, shuffles) = (
                                     _shuffle_ahead(
-                                        shoe, n, block, irc, 1,
-                                        pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
+                                        shoe, rng, n, block, irc, 1,
+                                        pos, ready, rc, round_start, shuffles,
                                     )
                                 )  # fmt: skip
                             c = shoe[_u(pos)]
@@ -916,10 +991,10 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
                             if dv == 17 and not (h17 == 1 and dace and dealer_total == 7):
                                 break
                         if pos >= ready:
-                            (pos, ready, rc, round_start, shuffles, s0, s1, s2, s3) = (
+                            (pos, ready, rc, round_start, shuffles) = (
                                 _shuffle_ahead(
-                                    shoe, n, block, irc, 1,
-                                    pos, ready, rc, round_start, shuffles, s0, s1, s2, s3,
+                                    shoe, rng, n, block, irc, 1,
+                                    pos, ready, rc, round_start, shuffles,
                                 )
                             )  # fmt: skip
                         c = shoe[_u(pos)]
@@ -969,6 +1044,19 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
             if playing == 0:
                 n_out += 1
                 net = 0
+            elif nh == 1 and extra == 0 and insured == 0 and (peek == 1 or dealer_bj == 0):
+                # the common round: one hand, its net ``bet * hm * money[oc]``; counted by
+                # class and true count, and every tally follows from those counts at the end
+                # of the chunk (one increment here instead of a dozen sums)
+                hist[_u(tci * N_CLASSES + (dealer_bj * 2 + hm - 1) * N_OUTCOMES + oc)] += 1
+                if trip_on == 1:
+                    trip_bank += net
+                    trip_len += 1
+                    if trip_bank <= 0 or trip_len == trip_rounds:
+                        n_trips += 1
+                        n_ruined += trip_bank <= 0
+                        trip_bank = trip_bankroll
+                        trip_len = 0
             else:
                 # ---- outcome frequencies, per final hand
                 if nh == 1:
@@ -1068,7 +1156,32 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
             if tracing == 1:
                 trace[r] = net
 
-        _store(ss, rng, pos, ready, rc, round_start, shuffles, s0, s1, s2, s3)
+        # the common rounds' tallies, from their counts by true count and class
+        for t in range(n_tc):
+            row = t * N_CLASSES
+            bet = bet_by_tc[t]
+            for cls in range(N_CLASSES):
+                cnt = hist[row + cls]
+                if cnt == 0:
+                    continue
+                oc = cls % N_OUTCOMES
+                hm = (cls // N_OUTCOMES) % 2 + 1
+                net = bet * hm * money[oc]
+                outcomes[oc] += cnt
+                n_double += cnt * (hm - 1)
+                n_dbj += cnt * (cls // (2 * N_OUTCOMES))
+                n_hands += cnt
+                n_initial += cnt * bet
+                n_wagered += cnt * bet * hm
+                s_net += cnt * net
+                s_net2 += cnt * net * net
+                s_bet2 += cnt * bet * bet
+                s_net_bet += cnt * net * bet
+                by_tc[t * N_TC_COLS + T_ROUNDS] += cnt
+                by_tc[t * N_TC_COLS + T_NET] += cnt * net
+                by_tc[t * N_TC_COLS + T_NET2] += cnt * net * net
+                by_tc[t * N_TC_COLS + T_BET] += cnt * bet
+        _store(ss, pos, ready, rc, round_start, shuffles)
         ss[S_PLAYING] = playing
         ss[S_TRIP_BANK] = trip_bank
         ss[S_TRIP_LEN] = trip_len
