@@ -39,6 +39,14 @@ def browser_problem() -> str | None:
     return None
 
 
+def open_page(playwright):
+    """Debian's Chromium, headless, and one page of a laptop's size."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+    )
+    return browser, browser.new_page(viewport={"width": 1366, "height": 900})
+
+
 def test_staff_run_a_default_profile_and_watch_it_finish_in_a_browser(stack, tmp_path):
     require(browser_problem())
     from playwright.sync_api import expect, sync_playwright
@@ -46,10 +54,7 @@ def test_staff_run_a_default_profile_and_watch_it_finish_in_a_browser(stack, tmp
     stack.manage("shell", "-c", MAKE_STAFF)
     base = stack.base_url
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        browser, page = open_page(playwright)
         # the site's Content-Security-Policy is enforced: the workbench must run under it
         blocked: list[str] = []
         page.on(
@@ -111,10 +116,7 @@ def test_the_api_docs_render_with_no_network_beyond_the_service(stack, tmp_path)
 
     base = stack.base_url
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        browser, page = open_page(playwright)
         outside: list[str] = []
         problems: list[str] = []
 

@@ -205,6 +205,11 @@ async def edit_and_move_down(app, pilot, description: str) -> None:
     record = json.loads(editor.text)
     editor.load_text(json.dumps({**record, "description": description}, indent=1))
     await pilot.pause()
+    await move_down(app, pilot)
+
+
+async def move_down(app, pilot) -> None:
+    """Go to the next profile in the list, from wherever the focus is."""
     app.screen.set_focus(app.query_one("#profile-list"))
     await pilot.press("down")
     await pilot.pause()
@@ -225,9 +230,7 @@ async def test_moving_to_another_profile_with_unsaved_edits_asks_first(store):
         await pilot.pause()
         assert pane.selected == ("rules", "six_deck_s17") and pane.dirty
         assert "edited once" in app.query_one("#profile-editor").text
-        app.screen.set_focus(app.query_one("#profile-list"))
-        await pilot.press("down")
-        await pilot.pause()
+        await move_down(app, pilot)
         await pilot.press("d")  # discard: the file is as it was, and the next profile shows
         await wait_until(pilot, lambda: pane.selected == ("rules", "two_deck_h17"))
         assert path.read_text() == before and '"decks": 2' in app.query_one("#profile-editor").text
@@ -249,9 +252,7 @@ async def test_an_invalid_edit_is_neither_saved_nor_left_when_save_is_chosen(sto
         pane = app.query_one(ProfilesPane)
         app.query_one("#profile-editor").load_text('{"kind": "rules", "name": "six_deck_s17"')
         await pilot.pause()
-        app.screen.set_focus(app.query_one("#profile-list"))
-        await pilot.press("down")
-        await pilot.pause()
+        await move_down(app, pilot)
         await pilot.press("s")
         await pilot.pause()
         assert pane.selected == ("rules", "six_deck_s17") and pane.dirty
