@@ -1049,14 +1049,6 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
                 # class and true count, and every tally follows from those counts at the end
                 # of the chunk (one increment here instead of a dozen sums)
                 hist[_u(tci * N_CLASSES + (dealer_bj * 2 + hm - 1) * N_OUTCOMES + oc)] += 1
-                if trip_on == 1:
-                    trip_bank += net
-                    trip_len += 1
-                    if trip_bank <= 0 or trip_len == trip_rounds:
-                        n_trips += 1
-                        n_ruined += trip_bank <= 0
-                        trip_bank = trip_bankroll
-                        trip_len = 0
             else:
                 # ---- outcome frequencies, per final hand
                 if nh == 1:
@@ -1139,20 +1131,20 @@ def _make_loop(multi: int, counted: int, extras: int) -> Any:
                 s_net_bet += net * bet
                 n_ins += insured
                 n_dbj += dealer_bj
-                if trip_on == 1:
-                    # a trip ends in ruin (the bankroll is gone) or after its rounds
-                    trip_bank += net
-                    trip_len += 1
-                    if trip_bank <= 0 or trip_len == trip_rounds:
-                        n_trips += 1
-                        n_ruined += trip_bank <= 0
-                        trip_bank = trip_bankroll
-                        trip_len = 0
                 row = tci * N_TC_COLS
                 by_tc[_u(row + T_ROUNDS)] += 1
                 by_tc[_u(row + T_NET)] += net
                 by_tc[_u(row + T_NET2)] += net * net
                 by_tc[_u(row + T_BET)] += bet
+            if trip_on == 1 and playing != 0:
+                # a trip ends in ruin (the bankroll is gone) or after its rounds played
+                trip_bank += net
+                trip_len += 1
+                if trip_bank <= 0 or trip_len == trip_rounds:
+                    n_trips += 1
+                    n_ruined += trip_bank <= 0
+                    trip_bank = trip_bankroll
+                    trip_len = 0
             if tracing == 1:
                 trace[r] = net
 
