@@ -38,31 +38,6 @@ _pi = njit(cache=True)(pair_index)
 
 
 @njit(cache=True)
-def _floor_div(a, b, inv_b):
-    """floor(a / b) for integers, exactly, without a hardware divide (b > 0, inv_b = 1 / b).
-
-    The float product is within one of the answer; integer checks settle it.
-    """
-    q = np.int64(np.floor(a * inv_b))
-    if q * b > a:
-        q -= 1
-    elif (q + 1) * b <= a:
-        q += 1
-    return q
-
-
-@njit(cache=True)
-def _true_count(rc, tc_mul, den, inv, rounding):
-    """The true count from the running count and the divisor for the cards remaining."""
-    num = rc * tc_mul
-    if rounding == 0:
-        return _floor_div(num, den, inv)
-    if rounding == 1:
-        return _floor_div(num, den, inv) if num >= 0 else -_floor_div(-num, den, inv)
-    return _floor_div(2 * num + den, 2 * den, 0.5 * inv)
-
-
-@njit(cache=True)
 def _index_play(play, d, tc, devs):
     """Follow a cell's chain of index plays (rare: only cells that have one)."""
     while d >= 0:
